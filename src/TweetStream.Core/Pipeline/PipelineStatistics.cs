@@ -1,0 +1,56 @@
+namespace TweetStream;
+
+/// <summary>Running totals of one pipeline, for summaries and tests; metrics carry the same numbers.</summary>
+/// <remarks>Thread-safe; values are read without a snapshot so they may be mid-update.</remarks>
+public sealed class PipelineStatistics
+{
+    private long _received;
+    private long _written;
+    private long _deadLettered;
+    private long _shed;
+    private long _dropped;
+    private long _batches;
+    private long _retries;
+
+    /// <summary>Items read from the source.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Items committed by every sink and acknowledged.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Items dead-lettered and acknowledged.</summary>
+    public long DeadLettered => Interlocked.Read(ref _deadLettered);
+
+    /// <summary>Items a push source produced that did not fit the buffer.</summary>
+    public long Shed => Interlocked.Read(ref _shed);
+
+    /// <summary>Items a transform filtered out.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Batches processed.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Retried sink writes and transform calls.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>The summary line the worker prints: <c>received=N written=N deadlettered=N shed=N</c>.</summary>
+    public override string ToString()
+    {
+        var line = FormattableString.Invariant($"received={Received} written={Written} deadlettered={DeadLettered} shed={Shed}");
+        return Dropped > 0 ? line + FormattableString.Invariant($" filtered={Dropped}") : line;
+    }
+
+    internal void AddReceived() => Interlocked.Increment(ref _received);
+
+    internal void AddWritten(long n) => Interlocked.Add(ref _written, n);
+
+    internal void AddDeadLettered(long n) => Interlocked.Add(ref _deadLettered, n);
+
+    internal void AddShed() => Interlocked.Increment(ref _shed);
+
+    internal void AddDropped(long n) => Interlocked.Add(ref _dropped, n);
+
+    internal void AddBatch() => Interlocked.Increment(ref _batches);
+
+    internal void AddRetry() => Interlocked.Increment(ref _retries);
+}

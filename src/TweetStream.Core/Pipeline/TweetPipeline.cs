@@ -1,0 +1,668 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace TweetStream.Pipeline;
+
+/// <summary>
+/// Runs one pipeline: source → bounded buffer → batcher → transforms → sinks → acknowledgements.
+/// </summary>
+/// <remarks>
+/// Delivery is at-least-once. An item is acknowledged to its source only once every sink committed it,
+/// a transform filtered it, or it was dead-lettered; whatever has not settled when the drain deadline
+/// passes stays unacknowledged so a resumable source redelivers it.
+/// </remarks>
+internal sealed class TweetPipeline
+{
+    private readonly string _name;
+    private readonly ITweetSource _source;
+    private readonly IReadOnlyList<ITransform> _transforms;
+    private readonly IReadOnlyList<ISink> _sinks;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly PipelineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly PipelineMetrics _metrics;
+    private readonly TagList _tags;
+    private readonly ResiliencePipeline<int> _sinkRetry;
+    private readonly ResiliencePipeline _transformRetry;
+
+    public TweetPipeline(
+        string name,
+        ITweetSource source,
+        IReadOnlyList<ITransform> transforms,
+        IReadOnlyList<ISink> sinks,
+        IDeadLetterSink deadLetters,
+        PipelineOptions options,
+        TimeProvider time,
+        ILogger logger,
+        PipelineMetrics metrics)
+    {
+        if (sinks.Count == 0)
+        {
+            throw new InvalidOperationException($"Pipeline '{name}' has no sink; add one (for example AddSqliteStore or AddSink<T>).");
+        }
+
+        _name = name;
+        _source = source;
+        _transforms = transforms;
+        _sinks = sinks;
+        _deadLetters = deadLetters;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _tags = new TagList { { "pipeline", name } };
+
+        // One retry shape for sinks and transforms: exponential backoff with jitter, bounded attempts,
+        // on the injected clock. Sinks retry when any item was reported retryable or the call threw.
+        _sinkRetry = new ResiliencePipelineBuilder<int> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<int>
+            {
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } ex ? ex is not (PermanentSinkException or OperationCanceledException) : args.Outcome.Result > 0),
+                MaxRetryAttempts = Math.Max(1, options.MaxAttempts - 1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                OnRetry = _ =>
+                {
+                    Statistics.AddRetry();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        _transformRetry = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<TransientException>(),
+                MaxRetryAttempts = Math.Max(1, options.MaxAttempts - 1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                OnRetry = args =>
+                {
+                    Statistics.AddRetry();
+                    Log.TransformRetry(_logger, "transform", args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "unknown");
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public string Name => _name;
+
+    public PipelineStatistics Statistics { get; } = new();
+
+    /// <summary>
+    /// Runs until the source ends (finite sources) or <paramref name="stoppingToken"/> is cancelled, then
+    /// drains within <see cref="PipelineOptions.DrainTimeout"/>.
+    /// </summary>
+    /// <returns>The statistics of the run.</returns>
+    /// <exception cref="Exception">The source's failure, after draining.</exception>
+    public async Task<PipelineStatistics> RunAsync(CancellationToken stoppingToken)
+    {
+        Log.PipelineStarted(_logger, _name, _source.Name, _transforms.Count, string.Join(",", _sinks.Select(s => s.Name)));
+        var channel = Channel.CreateBounded<SourceItem>(new BoundedChannelOptions(_options.BufferCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        // The hard token cancels in-flight work once the drain deadline has passed after a stop request.
+        using var hard = new CancellationTokenSource();
+        using var deadline = stoppingToken.Register(() => StartDrainDeadline(hard));
+
+        var reader = Task.Run(() => ReadSourceAsync(channel.Writer, stoppingToken, hard.Token), CancellationToken.None);
+        await BatchLoopAsync(channel.Reader, hard.Token).ConfigureAwait(false);
+        await reader.ConfigureAwait(false);
+
+        Log.PipelineStopped(_logger, _name, Statistics.ToString());
+        return Statistics;
+    }
+
+    private ITimer? _drainTimer;
+
+    private void StartDrainDeadline(CancellationTokenSource hard)
+    {
+        _drainTimer = _time.CreateTimer(
+            static state =>
+            {
+                try
+                {
+                    ((CancellationTokenSource)state!).Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The run finished before the deadline.
+                }
+            },
+            hard,
+            _options.DrainTimeout,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task ReadSourceAsync(ChannelWriter<SourceItem> writer, CancellationToken stopping, CancellationToken hard)
+    {
+        Exception? failure = null;
+        var push = _source.Delivery == SourceDelivery.Push;
+        try
+        {
+            await foreach (var item in _source.ReadAsync(stopping).ConfigureAwait(false))
+            {
+                Statistics.AddReceived();
+                _metrics.Received.Add(1, _tags);
+                if (push)
+                {
+                    if (!writer.TryWrite(item))
+                    {
+                        Statistics.AddShed();
+                        _metrics.Shed.Add(1, _tags);
+                        Log.Shed(_logger, _source.Name, Statistics.Shed);
+                        await item.Acknowledgement.RejectAsync(hard).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await writer.WriteAsync(item, hard).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested || hard.IsCancellationRequested)
+        {
+            // Stopping: what was read is drained by the batcher.
+        }
+        catch (Exception ex)
+        {
+            Log.SourceFailed(_logger, ex, _source.Name);
+            failure = ex;
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException($"Source '{_source.Name}' of pipeline '{_name}' failed: {failure.Message}", failure);
+        }
+    }
+
+    private async Task BatchLoopAsync(ChannelReader<SourceItem> reader, CancellationToken hard)
+    {
+        using var slots = new SemaphoreSlim(_options.MaxParallelBatches, _options.MaxParallelBatches);
+        var inFlight = new HashSet<Task>();
+        List<PipelineItem>? carry = null;
+        try
+        {
+            while (true)
+            {
+                var batch = carry ?? await ReadBatchAsync(reader, hard).ConfigureAwait(false);
+                carry = null;
+                if (batch is null)
+                {
+                    break;
+                }
+
+                await slots.WaitAsync(hard).ConfigureAwait(false);
+                var task = ProcessAndReleaseAsync(batch, slots, hard);
+                lock (inFlight)
+                {
+                    inFlight.Add(task);
+                }
+
+                _ = task.ContinueWith(
+                    t =>
+                    {
+                        lock (inFlight)
+                        {
+                            inFlight.Remove(t);
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (hard.IsCancellationRequested)
+        {
+            // Drain deadline passed: stop taking batches; what is in the buffer stays unacknowledged.
+        }
+
+        Task[] remaining;
+        lock (inFlight)
+        {
+            remaining = [.. inFlight];
+        }
+
+        await Task.WhenAll(remaining).ConfigureAwait(false);
+        if (hard.IsCancellationRequested && remaining.Length > 0)
+        {
+            Log.DrainTimedOut(_logger, _options.DrainTimeout, remaining.Length);
+        }
+    }
+
+    private async Task<List<PipelineItem>?> ReadBatchAsync(ChannelReader<SourceItem> reader, CancellationToken hard)
+    {
+        if (!await reader.WaitToReadAsync(hard).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var batch = new List<PipelineItem>(Math.Min(_options.BatchSize, 1024));
+        var bytes = 0L;
+        CancellationTokenSource? timer = null;
+        CancellationTokenSource? delay = null;
+        try
+        {
+            while (batch.Count < _options.BatchSize)
+            {
+                if (reader.TryPeek(out var next))
+                {
+                    if (batch.Count > 0 && bytes + next.EncodedSize > _options.BatchMaxBytes)
+                    {
+                        break;
+                    }
+
+                    reader.TryRead(out _);
+                    batch.Add(new PipelineItem(next));
+                    bytes += next.EncodedSize;
+                    continue;
+                }
+
+                // Buffer empty: wait for more until the batch's delay runs out (on the injected clock).
+                if (timer is null)
+                {
+                    delay = new CancellationTokenSource(_options.BatchMaxDelay, _time);
+                    timer = CancellationTokenSource.CreateLinkedTokenSource(hard, delay.Token);
+                }
+
+                try
+                {
+                    if (!await reader.WaitToReadAsync(timer.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (!hard.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            timer?.Dispose();
+            delay?.Dispose();
+        }
+
+        return batch;
+    }
+
+    private async Task ProcessAndReleaseAsync(List<PipelineItem> batch, SemaphoreSlim slots, CancellationToken hard)
+    {
+        try
+        {
+            await Task.Yield();
+            await ProcessBatchAsync(batch, hard).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hard.IsCancellationRequested)
+        {
+            // Drain deadline: the batch stays unacknowledged.
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    internal async Task ProcessBatchAsync(List<PipelineItem> batch, CancellationToken hard)
+    {
+        using var activity = PipelineMetrics.ActivitySource.StartActivity("tweetstream.batch");
+        activity?.SetTag("pipeline", _name);
+        activity?.SetTag("batch.size", batch.Count);
+        Statistics.AddBatch();
+        _metrics.BatchSize.Record(batch.Count, _tags);
+        var sourceStage = "source:" + _source.Name;
+        foreach (var item in batch)
+        {
+            if (item.Outcome == ItemOutcome.Failed)
+            {
+                item.FailedStage = sourceStage;
+            }
+        }
+
+        var active = new List<PipelineItem>(batch.Count);
+        foreach (var transform in _transforms)
+        {
+            CollectPending(batch, active);
+            if (active.Count == 0)
+            {
+                break;
+            }
+
+            await ApplyTransformAsync(transform, active, hard).ConfigureAwait(false);
+        }
+
+        CollectPending(batch, active);
+        if (active.Count > 0)
+        {
+            await WriteToSinksAsync(active, hard).ConfigureAwait(false);
+        }
+
+        await SettleAsync(batch, hard).ConfigureAwait(false);
+    }
+
+    private static void CollectPending(List<PipelineItem> batch, List<PipelineItem> active)
+    {
+        active.Clear();
+        foreach (var item in batch)
+        {
+            if (item.Outcome == ItemOutcome.Pending)
+            {
+                active.Add(item);
+            }
+        }
+    }
+
+    private async Task ApplyTransformAsync(ITransform transform, List<PipelineItem> active, CancellationToken hard)
+    {
+        var view = new TransformBatch(active);
+        try
+        {
+            await _transformRetry.ExecuteAsync(
+                static async (state, ct) => await state.transform.ApplyAsync(state.view, ct).ConfigureAwait(false),
+                (transform, view),
+                hard).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hard.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // A transform that throws fails the items it was given; the pipeline goes on with other batches.
+            var reason = ex is TransientException ? "retries exhausted: " + ex.Message : ex.Message;
+            foreach (var item in active)
+            {
+                if (item.Outcome == ItemOutcome.Pending)
+                {
+                    item.Outcome = ItemOutcome.Failed;
+                    item.Reason = reason;
+                }
+            }
+        }
+
+        var stage = "transform:" + transform.Name;
+        foreach (var item in active)
+        {
+            if (item.Outcome == ItemOutcome.Failed && item.FailedStage is null)
+            {
+                item.FailedStage = stage;
+                item.Reason ??= "rejected by transform";
+            }
+        }
+    }
+
+    private async Task WriteToSinksAsync(List<PipelineItem> active, CancellationToken hard)
+    {
+        if (_sinks.Count == 1)
+        {
+            await WriteToSinkAsync(_sinks[0], active, hard).ConfigureAwait(false);
+        }
+        else
+        {
+            var writes = new Task[_sinks.Count];
+            for (var i = 0; i < _sinks.Count; i++)
+            {
+                writes[i] = WriteToSinkAsync(_sinks[i], active, hard);
+            }
+
+            await Task.WhenAll(writes).ConfigureAwait(false);
+        }
+
+        foreach (var item in active)
+        {
+            if (item.Outcome == ItemOutcome.Pending)
+            {
+                item.Outcome = ItemOutcome.Committed;
+            }
+        }
+    }
+
+    /// <summary>Writes the items to one sink, retrying only the items the sink could not commit.</summary>
+    private async Task WriteToSinkAsync(ISink sink, List<PipelineItem> items, CancellationToken hard)
+    {
+        var pending = items.ToList();
+        var failures = new Dictionary<PipelineItem, string>();
+        var attempt = 0;
+        string? lastReason = null;
+        var stage = "sink:" + sink.Name;
+
+        try
+        {
+            var remaining = await _sinkRetry.ExecuteAsync(
+                async ct =>
+                {
+                    attempt++;
+                    var posts = new Post[pending.Count];
+                    for (var i = 0; i < pending.Count; i++)
+                    {
+                        posts[i] = pending[i].Post!;
+                    }
+
+                    var sinkBatch = new SinkBatch(posts, posts.Length);
+                    try
+                    {
+                        await sink.WriteAsync(sinkBatch, ct).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        throw;
+                    }
+                    catch (Exception ex)
+                    {
+                        lastReason = ex.Message;
+                        _metrics.Failed.Add(pending.Count, _tags);
+                        Log.SinkRetry(_logger, sink.Name, pending.Count, attempt, ex.Message);
+                        if (ex is PermanentSinkException)
+                        {
+                            foreach (var item in pending)
+                            {
+                                failures[item] = ex.Message;
+                            }
+
+                            pending.Clear();
+                            return 0;
+                        }
+
+                        throw;
+                    }
+
+                    if (!sinkBatch.HasFailures)
+                    {
+                        pending.Clear();
+                        return 0;
+                    }
+
+                    var next = new List<PipelineItem>();
+                    for (var i = 0; i < pending.Count; i++)
+                    {
+                        var failure = sinkBatch.GetFailure(i);
+                        if (failure is null)
+                        {
+                            continue;
+                        }
+
+                        _metrics.Failed.Add(1, _tags);
+                        if (failure.Retryable)
+                        {
+                            next.Add(pending[i]);
+                            lastReason = failure.Reason;
+                        }
+                        else
+                        {
+                            failures[pending[i]] = failure.Reason;
+                        }
+                    }
+
+                    if (next.Count > 0)
+                    {
+                        Log.SinkRetry(_logger, sink.Name, next.Count, attempt, lastReason ?? "retryable");
+                    }
+
+                    pending = next;
+                    return pending.Count;
+                },
+                hard).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hard.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            lastReason = ex.Message;
+        }
+
+        foreach (var item in pending)
+        {
+            failures[item] = FormattableString.Invariant($"retries exhausted after {attempt} attempts: {lastReason}");
+        }
+
+        if (failures.Count == 0)
+        {
+            return;
+        }
+
+        // Several sinks may fail the same item concurrently; the first reason recorded wins.
+        lock (items)
+        {
+            foreach (var (item, reason) in failures)
+            {
+                if (item.Outcome == ItemOutcome.Pending)
+                {
+                    item.Outcome = ItemOutcome.Failed;
+                    item.Reason = reason;
+                    item.FailedStage = stage;
+                }
+            }
+        }
+    }
+
+    private async Task SettleAsync(List<PipelineItem> batch, CancellationToken hard)
+    {
+        List<DeadLetter>? deadLetters = null;
+        List<PipelineItem>? failed = null;
+        foreach (var item in batch)
+        {
+            if (item.Outcome != ItemOutcome.Failed)
+            {
+                continue;
+            }
+
+            (deadLetters ??= []).Add(ToDeadLetter(item));
+            (failed ??= []).Add(item);
+        }
+
+        if (deadLetters is not null)
+        {
+            try
+            {
+                await _sinkRetry.ExecuteAsync(
+                    async ct =>
+                    {
+                        await _deadLetters.WriteAsync(deadLetters, ct).ConfigureAwait(false);
+                        return 0;
+                    },
+                    hard).ConfigureAwait(false);
+                foreach (var group in failed!.GroupBy(i => (i.FailedStage, i.Reason)))
+                {
+                    Log.DeadLettered(_logger, group.Count(), group.Key.FailedStage ?? "unknown", group.Key.Reason ?? "unknown");
+                }
+
+                Statistics.AddDeadLettered(deadLetters.Count);
+                _metrics.DeadLettered.Add(deadLetters.Count, _tags);
+            }
+            catch (OperationCanceledException) when (hard.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                Log.DeadLetterSinkFailed(_logger, ex, deadLetters.Count);
+                foreach (var item in failed!)
+                {
+                    item.Outcome = ItemOutcome.Abandoned;
+                }
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        long written = 0, dropped = 0;
+        foreach (var item in batch)
+        {
+            switch (item.Outcome)
+            {
+                case ItemOutcome.Committed:
+                    written++;
+                    if (item.Post!.ReceivedAt != default)
+                    {
+                        _metrics.Latency.Record((now - item.Post.ReceivedAt).TotalMilliseconds, _tags);
+                    }
+
+                    break;
+                case ItemOutcome.Dropped:
+                    dropped++;
+                    break;
+                case ItemOutcome.Failed:
+                    break;
+                default:
+                    continue;
+            }
+
+            try
+            {
+                await item.Source.Acknowledgement.AcknowledgeAsync(hard).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (hard.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                Log.AckFailed(_logger, ex, _source.Name);
+            }
+        }
+
+        if (written > 0)
+        {
+            Statistics.AddWritten(written);
+            _metrics.Written.Add(written, _tags);
+        }
+
+        if (dropped > 0)
+        {
+            Statistics.AddDropped(dropped);
+            _metrics.Dropped.Add(dropped, _tags);
+        }
+    }
+
+    private DeadLetter ToDeadLetter(PipelineItem item)
+    {
+        var at = _time.GetUtcNow();
+        var stage = item.FailedStage ?? "unknown";
+        var reason = item.Reason ?? "unknown";
+        if (item.Post is null)
+        {
+            return new DeadLetter(reason, stage, _source.Name, null, at, item.Source.RawPayload, DeadLetterPayloadKind.Raw);
+        }
+
+        return new DeadLetter(reason, stage, item.Post.Source, item.Post.Id, at, PostJson.SerializeToUtf8Bytes(item.Post), DeadLetterPayloadKind.Post);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace TweetStream.Transforms.Hashing;
+
+/// <summary>A key and its id.</summary>
+internal sealed record HashingKey(string KeyId, byte[] Key);
+
+/// <summary>Supplies the hashing key to the components that pseudonymise with it (hashing, mentions, dead letters).</summary>
+internal interface IHashingKeyProvider
+{
+    HashingKey Key { get; }
+}
+
+/// <summary>
+/// Keyed pseudonyms for handles: <c>{keyId}:{base64url(HMAC-SHA256(key, normalised handle))[..22]}</c>.
+/// </summary>
+/// <remarks>
+/// Same shape as Microsoft.Extensions.Compliance.Redaction's HMAC redactor (key id prefix, keyed
+/// SHA-256, truncated). Handles are case-insensitive at every source we read, and may arrive with a
+/// leading <c>@</c>, so both are normalised away: an author and a mention of the same person match.
+/// 128 bits of the MAC are kept: enough to make collisions irrelevant at any realistic number of authors.
+/// </remarks>
+internal sealed class HandleHasher
+{
+    private const int HashBytes = 16;
+
+    [ThreadStatic]
+    private static Dictionary<HandleHasher, IncrementalHash>? t_hmacs;
+
+    private readonly byte[] _key;
+    private readonly string _prefix;
+
+    public HandleHasher(HashingKey key)
+    {
+        if (key.Key.Length < 32)
+        {
+            throw new ArgumentException("The hashing key must be at least 32 bytes.", nameof(key));
+        }
+
+        _key = key.Key;
+        _prefix = key.KeyId + ":";
+    }
+
+    public string Hash(string handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var value = handle.AsSpan().Trim();
+        if (value.StartsWith('@'))
+        {
+            value = value[1..];
+        }
+
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(value.Length);
+        byte[]? rented = null;
+        var utf8 = maxBytes <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        try
+        {
+            // Lower-case in UTF-16 first (invariant), then encode: handles are ASCII in practice, but
+            // Mastodon accts can carry IDN hosts.
+            Span<char> lower = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
+            value.ToLowerInvariant(lower);
+            var length = Encoding.UTF8.GetBytes(lower, utf8);
+
+            var hmac = GetHmac();
+            hmac.AppendData(utf8[..length]);
+            Span<byte> mac = stackalloc byte[32];
+            hmac.GetHashAndReset(mac);
+
+            Span<char> output = stackalloc char[_prefix.Length + 24];
+            _prefix.AsSpan().CopyTo(output);
+            var written = Base64Url.EncodeToChars(mac[..HashBytes], output[_prefix.Length..]);
+            return new string(output[..(_prefix.Length + written)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private IncrementalHash GetHmac()
+    {
+        // Re-keying HMAC costs more than hashing a handle, so each thread keeps a keyed instance.
+        var map = t_hmacs ??= [];
+        if (!map.TryGetValue(this, out var hmac))
+        {
+            hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+            map[this] = hmac;
+        }
+
+        return hmac;
+    }
+}

@@ -1,0 +1,36 @@
+namespace TweetStream.Transforms.Hashing;
+
+/// <summary>
+/// Replaces every author's id and handle by its keyed hash and drops the display name, so no raw
+/// handle travels past this transform.
+/// </summary>
+internal sealed class HashHandles(IHashingKeyProvider keys) : ITransform
+{
+    private readonly Lazy<HandleHasher> _hasher = new(() => new HandleHasher(keys.Key));
+
+    public string Name => "hash-handles";
+
+    public ValueTask ApplyAsync(TransformBatch batch, CancellationToken cancellationToken)
+    {
+        var hasher = _hasher.Value;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var post = batch[i];
+            if (post.Author.IsHashed)
+            {
+                continue;
+            }
+
+            batch.Replace(i, post with { Author = Hash(hasher, post.Author) });
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    internal static PostAuthor Hash(HandleHasher hasher, PostAuthor author) => new(
+        author.Id.Length == 0 ? string.Empty : hasher.Hash("id:" + author.Id),
+        author.Handle.Length == 0 ? string.Empty : hasher.Hash(author.Handle))
+    {
+        IsHashed = true,
+    };
+}

@@ -1,0 +1,8 @@
+namespace TweetStream.Gcp;
+
+/// <summary>Identifies the TweetStream.Gcp assembly; its components arrive with the Pub/Sub, BigQuery and DLP work.</summary>
+public static class GcpAssembly
+{
+    /// <summary>The name used for this package's meter and activity source.</summary>
+    public const string Name = "TweetStream.Gcp";
+}
