@@ -1,0 +1,16 @@
+using BenchmarkDotNet.Running;
+using TweetStream.Benchmarks;
+
+// Commands first; anything else goes to BenchmarkDotNet (e.g. --filter '*Parse*').
+var command = args.Length > 0 ? args[0] : string.Empty;
+return command switch
+{
+    "pipeline" => await PipelineCommand.RunAsync(args[1..]),
+    _ => RunBenchmarks(args),
+};
+
+static int RunBenchmarks(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(PipelineCommand).Assembly).Run(args);
+    return 0;
+}

@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using TweetStream.Pipeline;
+
+namespace TweetStream.Tests.Pipeline;
+
+/// <summary>Builds a <see cref="TweetPipeline"/> from parts, without a host.</summary>
+internal static class PipelineHarness
+{
+    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
+    public static TweetPipeline Create(
+        ITweetSource source,
+        IReadOnlyList<ISink> sinks,
+        IDeadLetterSink? deadLetters = null,
+        IReadOnlyList<ITransform>? transforms = null,
+        PipelineOptions? options = null,
+        TimeProvider? time = null) =>
+        new(
+            "test",
+            source,
+            transforms ?? [],
+            sinks,
+            deadLetters ?? new CollectingDeadLetterSinkAdapter(),
+            options ?? new PipelineOptions { BatchMaxDelay = TimeSpan.FromMilliseconds(5), RetryBaseDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero },
+            time ?? TimeProvider.System,
+            NullLogger.Instance,
+            new PipelineMetrics(Meters));
+
+    private sealed class CollectingDeadLetterSinkAdapter : IDeadLetterSink
+    {
+        public ValueTask WriteAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
