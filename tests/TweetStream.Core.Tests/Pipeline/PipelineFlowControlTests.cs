@@ -1,0 +1,154 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Time.Testing;
+using TweetStream.Tests.Support;
+
+namespace TweetStream.Tests.Pipeline;
+
+public sealed class PipelineFlowControlTests
+{
+    [Fact]
+    public async Task A_slow_sink_bounds_what_is_read_from_the_source()
+    {
+        var source = new EndlessSource();
+        var gate = new TaskCompletionSource();
+        var sink = new CollectingSink { OnWrite = async (_, _, ct) => await gate.Task.WaitAsync(ct) };
+        var options = new PipelineOptions { BufferCapacity = 100, BatchSize = 10, MaxParallelBatches = 2, BatchMaxDelay = TimeSpan.FromMilliseconds(1) };
+        var pipeline = PipelineHarness.Create(source, [sink], options: options);
+        using var stop = new CancellationTokenSource();
+
+        var run = pipeline.RunAsync(stop.Token);
+
+        // Bound: the buffer, the batches in flight, the batch waiting for a slot, and the one item the reader holds.
+        var bound = options.BufferCapacity + (options.MaxParallelBatches * options.BatchSize) + options.BatchSize + 1;
+        await PipelineDeliveryTests.WaitUntil(() => source.Pulled >= bound && sink.Calls == 2);
+        await Task.Delay(200); // room to overshoot if the bound were broken
+        Assert.Equal(bound, source.Pulled);
+
+        gate.SetResult();
+        await PipelineDeliveryTests.WaitUntil(() => sink.Committed.Count >= 1000);
+        await stop.CancelAsync();
+        await run;
+        Assert.True(source.Pulled >= 1000);
+    }
+
+    [Fact]
+    public async Task Shutdown_drains_in_flight_batches_and_leaves_the_rest_unacknowledged()
+    {
+        var time = new FakeTimeProvider();
+        var source = new EndlessSource();
+        var firstBatch = new TaskCompletionSource();
+        long[] firstIds = [];
+        var sink = new CollectingSink
+        {
+            OnWrite = async (batch, call, ct) =>
+            {
+                if (call == 1)
+                {
+                    firstIds = [.. batch.Select(p => long.Parse(p.Id[2..]))];
+                    await firstBatch.Task;
+                }
+                else
+                {
+                    await Task.Delay(Timeout.Infinite, ct); // never commits before the deadline
+                }
+            },
+        };
+        var options = new PipelineOptions
+        {
+            BufferCapacity = 20,
+            BatchSize = 5,
+            MaxParallelBatches = 1,
+            BatchMaxDelay = TimeSpan.Zero,
+            DrainTimeout = TimeSpan.FromSeconds(8),
+        };
+        var pipeline = PipelineHarness.Create(source, [sink], options: options, time: time);
+        using var stop = new CancellationTokenSource();
+
+        var run = pipeline.RunAsync(stop.Token);
+        await PipelineDeliveryTests.WaitUntil(() => sink.Calls == 1);
+        await stop.CancelAsync();
+        firstBatch.SetResult();
+        await PipelineDeliveryTests.WaitUntil(() => sink.Calls == 2);
+        Assert.False(run.IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(8));
+        await run.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.NotEmpty(firstIds);
+        Assert.Equal(firstIds, source.Acks.Acked.Order());
+        Assert.Equal(firstIds.Length, pipeline.Statistics.Written);
+        Assert.True(pipeline.Statistics.Received > 10);
+        Assert.Empty(source.Acks.Rejected);
+    }
+
+    [Fact]
+    public async Task A_push_source_sheds_and_counts_what_does_not_fit()
+    {
+        var source = new InMemorySource(SourceDelivery.Push);
+        for (var i = 0; i < 200; i++)
+        {
+            source.Add(Posts.Make(i), i);
+        }
+
+        source.Complete();
+        var gate = new TaskCompletionSource();
+        var sink = new CollectingSink { OnWrite = async (_, _, ct) => await gate.Task.WaitAsync(ct) };
+        var pipeline = PipelineHarness.Create(source, [sink],
+            options: new PipelineOptions { BufferCapacity = 10, BatchSize = 5, MaxParallelBatches = 1, BatchMaxDelay = TimeSpan.FromMilliseconds(1) });
+
+        var run = pipeline.RunAsync(CancellationToken.None);
+        await PipelineDeliveryTests.WaitUntil(() => pipeline.Statistics.Received == 200);
+        gate.SetResult();
+        var stats = await run;
+
+        Assert.True(stats.Shed > 100, $"shed {stats.Shed}");
+        Assert.Equal(stats.Received, stats.Written + stats.Shed);
+        Assert.Equal(stats.Shed, source.Acks.Rejected.Count);
+        Assert.Equal(stats.Written, source.Acks.Acked.Count);
+        Assert.Empty(source.Acks.Acked.Intersect(source.Acks.Rejected));
+    }
+
+    [Fact]
+    public async Task Batches_close_on_encoded_bytes()
+    {
+        var source = new InMemorySource();
+        for (var i = 0; i < 30; i++)
+        {
+            source.Add(Posts.Make(i), i); // 200 bytes each
+        }
+
+        source.Complete();
+        var sizes = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var sink = new CollectingSink { OnWrite = (b, _, _) => { sizes.Enqueue(b.Count); return ValueTask.CompletedTask; } };
+        var pipeline = PipelineHarness.Create(source, [sink],
+            options: new PipelineOptions { BatchSize = 100, BatchMaxBytes = 2000, BatchMaxDelay = TimeSpan.FromSeconds(5), MaxParallelBatches = 1 });
+
+        await pipeline.RunAsync(CancellationToken.None);
+
+        Assert.Equal([10, 10, 10], sizes);
+    }
+
+    private sealed class EndlessSource : ITweetSource
+    {
+        private int _pulled;
+
+        public string Name => "endless";
+
+        public int Pulled => Volatile.Read(ref _pulled);
+
+        public RecordingAckHandler Acks { get; } = new();
+
+        public async IAsyncEnumerable<SourceItem> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            for (var i = 0L; !cancellationToken.IsCancellationRequested; i++)
+            {
+                Interlocked.Increment(ref _pulled);
+                yield return SourceItem.ForPost(Posts.Make((int)i), 200, new Acknowledgement(Acks, i));
+                if (i % 64 == 0)
+                {
+                    await Task.Yield();
+                }
+            }
+        }
+    }
+}
