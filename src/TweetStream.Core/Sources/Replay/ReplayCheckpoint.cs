@@ -99,6 +99,12 @@ internal sealed class ReplayCheckpoint : IAcknowledgementHandler, IDisposable
 
         lock (_gate)
         {
+            // A new read starts afresh: items of an earlier enumeration will never be settled against this one.
+            _outstanding.Clear();
+            _ackedAhead.Clear();
+            _passBases.Clear();
+            _passBases.Add(0);
+            _final = -1;
             _watermark = offset;
             _persisted = offset;
         }
