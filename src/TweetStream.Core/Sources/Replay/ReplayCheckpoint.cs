@@ -286,6 +286,11 @@ internal sealed class ReplayCheckpoint : IAcknowledgementHandler, IDisposable
     private static void WriteAtomically(string path, long offset)
     {
         var temp = path + ".tmp";
+        if (System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             using (var writer = new Utf8JsonWriter(stream))

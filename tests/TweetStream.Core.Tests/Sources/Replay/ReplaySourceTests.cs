@@ -300,7 +300,7 @@ public sealed class ReplaySourceTests : IDisposable
     [Fact]
     public async Task A_finished_file_resumes_to_nothing()
     {
-        var checkpoint = _dir.Combine("done.checkpoint");
+        var checkpoint = _dir.Combine("state", "done.checkpoint"); // the folder does not exist yet
         using (var source = Create(Fixture, checkpoint))
         {
             foreach (var item in await ReadAllAsync(source))
