@@ -266,6 +266,22 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_write_blocked_by_another_writer_throws_after_the_busy_timeout_so_the_pipeline_retries()
+    {
+        using var store = new SqliteStore(new SqliteStoreOptions { Path = DbPath, BusyTimeout = TimeSpan.FromMilliseconds(1) });
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default);
+        using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        other.Open();
+        var holding = other.BeginTransaction(deferred: false);
+
+        var error = await Assert.ThrowsAsync<SqliteException>(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(2)), default).AsTask());
+        Assert.Equal(5, error.SqliteErrorCode); // SQLITE_BUSY
+        holding.Dispose();
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(2)), default);
+        Assert.Equal(2, (await store.QueryAsync(Everything(), default)).TotalCount);
+    }
+
+    [Fact]
     public async Task Concurrent_batches_all_commit()
     {
         using var store = CreateStore();

@@ -65,7 +65,8 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         _path = Path.GetFullPath(options.Path);
         _maxPageSize = options.MaxPageSize;
         _busyTimeoutMs = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
-        var timeoutSeconds = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds);
+        // Microsoft.Data.Sqlite retries busy statements for the command timeout, where 0 would mean forever.
+        var timeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
 
         // The writer is held for the store's lifetime and must really close on Dispose (the last
         // connection to close checkpoints the WAL), so it stays out of the pool.

@@ -13,8 +13,12 @@ public sealed class SqliteStoreOptions
     [Required]
     public string Path { get; set; } = System.IO.Path.Combine("data", "tweetstream.db");
 
-    /// <summary>How long a statement waits for a lock held by another connection or process. Default 5 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    /// <summary>
+    /// How long a statement waits for a lock held by another connection or process before the write fails
+    /// (and the pipeline retries it). At least 1 ms; Microsoft.Data.Sqlite's own retry rounds it up to whole
+    /// seconds. Default 5 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Largest page a query returns; larger requested page sizes are capped. Default 500.</summary>
