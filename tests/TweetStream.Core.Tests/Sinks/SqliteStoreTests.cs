@@ -187,6 +187,8 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(1, (await store.QueryAsync(new PostQuery(sameInstantInParis, sameInstantInParis.AddTicks(TimeSpan.TicksPerMillisecond)), default)).TotalCount);
         Assert.Equal(0, (await store.QueryAsync(new PostQuery(sameInstantInParis.AddHours(-1), sameInstantInParis), default)).TotalCount);
+        Assert.Equal(0, (await store.QueryAsync(new PostQuery(SinkPosts.T0.AddTicks(1), SinkPosts.T0.AddHours(1)), default)).TotalCount);
+        Assert.Equal(1, (await store.QueryAsync(new PostQuery(SinkPosts.T0.AddHours(-1), SinkPosts.T0.AddTicks(1)), default)).TotalCount);
     }
 
     [Fact]

@@ -182,7 +182,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                 var perHour = new List<KeyValuePair<DateTimeOffset, long>>();
                 var hours = CreateRangeCommand(
                     connection,
-                    $"SELECT created_at - (created_at % 3600000) AS hour, COUNT(*) FROM posts WHERE {Filter} GROUP BY hour ORDER BY hour",
+                    $"SELECT created_at - (((created_at % 3600000) + 3600000) % 3600000) AS hour, COUNT(*) FROM posts WHERE {Filter} GROUP BY hour ORDER BY hour",
                     from,
                     to);
                 await using (hours.ConfigureAwait(false))
@@ -292,8 +292,8 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
 #pragma warning disable CA2100 // The SQL is assembled from constants only; values travel as parameters.
         command.CommandText = sql;
 #pragma warning restore CA2100
-        command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$from", CeilingUnixMilliseconds(from));
+        command.Parameters.AddWithValue("$to", CeilingUnixMilliseconds(to));
         return command;
     }
 
@@ -438,6 +438,14 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             PiiTypes = FromJson(reader.GetString(10)),
             Url = reader.IsDBNull(11) ? null : reader.GetString(11),
         };
+    }
+
+    // Stored times are whole milliseconds; rounding a bound with sub-millisecond ticks up keeps
+    // [from, to) exact for them (10:00:00.0005 must not admit a post at 10:00:00.000).
+    private static long CeilingUnixMilliseconds(DateTimeOffset value)
+    {
+        var ms = value.ToUnixTimeMilliseconds();
+        return value.UtcTicks % TimeSpan.TicksPerMillisecond == 0 ? ms : ms + 1;
     }
 
     private static DateTimeOffset FromUnixMilliseconds(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
