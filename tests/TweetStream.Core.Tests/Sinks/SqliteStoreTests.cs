@@ -255,11 +255,11 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
 
         using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
         other.Open();
-        using var writing = other.BeginTransaction(deferred: false);
-        using (var insert = other.CreateCommand())
+        // EXCLUSIVE: without WAL this would lock readers out until the writer commits.
+        using (var begin = other.CreateCommand())
         {
-            insert.CommandText = "UPDATE posts SET text = 'changing' WHERE id = 'x:1'";
-            insert.ExecuteNonQuery();
+            begin.CommandText = "BEGIN EXCLUSIVE; UPDATE posts SET text = 'changing' WHERE id = 'x:1';";
+            begin.ExecuteNonQuery();
         }
 
         var page = await store.QueryAsync(Everything(), default);

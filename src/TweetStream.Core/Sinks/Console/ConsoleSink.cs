@@ -47,7 +47,11 @@ internal sealed class ConsoleSink(ConsoleSinkOptions options, TextWriter? output
             text.Append('\n');
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
         lock (_lock)
         {
             _output.Write(text);
