@@ -72,3 +72,19 @@ internal sealed class StreamStalledException : Exception
     {
     }
 }
+
+/// <summary>Thrown when the remote rejects the configuration or credentials: retrying cannot help, so the source stops.</summary>
+internal sealed class SourceConfigurationException : Exception
+{
+    public SourceConfigurationException()
+    {
+    }
+
+    public SourceConfigurationException(string message) : base(message)
+    {
+    }
+
+    public SourceConfigurationException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
