@@ -157,8 +157,13 @@ internal static class HtmlText
 
     private static string Normalize(StringBuilder output)
     {
-        // Paragraph ends add a newline each; trailing ones carry no meaning.
-        var result = output.ToString();
-        return result.TrimEnd('\n', ' ');
+        // Spaces before a line break and trailing breaks come from markup layout, not from the author.
+        var lines = output.ToString().Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            lines[i] = lines[i].TrimEnd(' ', '\t');
+        }
+
+        return string.Join('\n', lines).TrimEnd('\n');
     }
 }
