@@ -442,6 +442,12 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
                 {
                     valid.Add((MastodonStatusMapper.Position(s.Id), s));
                 }
+                else
+                {
+                    // Dead-letter what the timeline returned but a post cannot be built from, as the stream path does.
+                    var raw = s is null ? "null"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(s, MastodonJsonContext.Default.MastodonStatus);
+                    await writer.WriteAsync(Malformed(stream, "mastodon: timeline status without id, created_at or account", raw), cancellationToken).ConfigureAwait(false);
+                }
             }
 
             valid.Sort((a, b) => a.Position.CompareTo(b.Position));

@@ -131,6 +131,23 @@ public sealed class MastodonHashtagSourceTests
     }
 
     [Fact]
+    public async Task Incomplete_timeline_statuses_become_malformed_items_and_catch_up_goes_on()
+    {
+        await using var server = await FakeMastodonServer.StartAsync();
+        server.AddToTimeline(MastodonFrames.Status(301), "{\"id\":\"302\",\"created_at\":\"2026-11-26T10:00:00Z\"}", MastodonFrames.Status(303));
+        server.Enqueue(new StreamScript([MastodonFrames.Sse("update", MastodonFrames.Status(301))], Close: true));
+        server.Enqueue(new StreamScript([], Close: false));
+        var source = Create(server);
+        await using var reader = Read(source);
+
+        var items = await reader.TakeAsync(3);
+
+        Assert.Equal("301", StatusId(items[0]));
+        Assert.Equal("mastodon: timeline status without id, created_at or account", items[1].Error);
+        Assert.Equal("303", StatusId(items[2]));
+    }
+
+    [Fact]
     public async Task Persists_only_contiguously_acknowledged_ids_and_resumes_from_them_after_a_restart()
     {
         using var dir = TestPaths.CreateTempDirectory();
