@@ -86,9 +86,18 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
         {
             _settledScratch.Clear();
             var advanced = _watermark.Settle(token, _settledScratch);
-            foreach (var entry in _settledScratch)
+            if (!string.IsNullOrWhiteSpace(_options.StateFile))
             {
-                _recent.Enqueue(entry);
+                foreach (var entry in _settledScratch)
+                {
+                    _recent.Enqueue(entry);
+                }
+
+                // Bounded between flushes too (a long flush interval must not let it grow).
+                while (_recent.Count > _options.DedupCapacity)
+                {
+                    _recent.Dequeue();
+                }
             }
 
             _dirty |= advanced || _settledScratch.Count > 0;
