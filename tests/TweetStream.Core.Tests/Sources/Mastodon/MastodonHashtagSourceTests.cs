@@ -281,6 +281,50 @@ public sealed class MastodonHashtagSourceTests
         Assert.Contains("/api/v1/streaming/hashtag?tag=uk", server.Requests);
     }
 
+    [Fact]
+    public async Task Local_only_uses_the_local_hashtag_stream_and_timeline()
+    {
+        await using var server = await FakeMastodonServer.StartAsync();
+        server.AddToTimeline(MastodonFrames.Status(401), MastodonFrames.Status(402));
+        server.Enqueue(new StreamScript([MastodonFrames.Sse("update", MastodonFrames.Status(401))], Close: true));
+        server.Enqueue(new StreamScript([], Close: false));
+        var source = Create(server, o => o.LocalOnly = true);
+        await using var reader = Read(source);
+
+        var items = await reader.TakeAsync(2);
+
+        Assert.Equal(["401", "402"], items.Select(StatusId));
+        Assert.Contains("/api/v1/streaming/hashtag/local?tag=london", server.Requests);
+        Assert.Contains("/api/v1/timelines/tag/london?min_id=401&limit=40&local=true", server.Requests);
+    }
+
+    [Fact]
+    public async Task With_HashHandles_no_raw_handle_reaches_a_sink_through_author_or_url()
+    {
+        await using var server = await FakeMastodonServer.StartAsync();
+        server.Enqueue(new StreamScript([Fixtures.Text("mastodon", "sse-update.sse.txt")], Close: false));
+        var source = Create(server);
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.TweetStreamServiceCollectionExtensions.AddTweetStream(services, p =>
+            Microsoft.Extensions.DependencyInjection.HashHandlesExtensions.AddHashHandles(p, o => o.Key = Convert.ToBase64String(new byte[32])));
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var hashing = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TweetStream.Transforms.Hashing.IHashingKeyProvider>(provider);
+        var sink = new CollectingSink();
+        var pipeline = TweetStream.Tests.Pipeline.PipelineHarness.Create(source, [sink], transforms: [new TweetStream.Transforms.Hashing.HashHandles(hashing)]);
+        using var stop = new CancellationTokenSource();
+
+        var run = pipeline.RunAsync(stop.Token);
+        await Eventually.TrueAsync(() => sink.Committed.Count == 1, "the post written");
+        await stop.CancelAsync();
+        await run;
+
+        var post = sink.Committed.Single();
+        var written = System.Text.Json.JsonSerializer.Serialize(new[] { post.Id, post.Url, post.Author.Id, post.Author.Handle, post.Author.DisplayName, post.Text });
+        Assert.True(post.Author.IsHashed);
+        Assert.DoesNotContain("alice", written, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Alice Example", written, StringComparison.Ordinal);
+    }
+
     private static string? SavedId(string stateFile, FakeMastodonServer server)
     {
         var state = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(stateFile))!;
