@@ -102,7 +102,7 @@ internal sealed class XApiClient
     public async Task DeleteAllConnectionsAsync(CancellationToken cancellationToken)
     {
         using var request = Create(HttpMethod.Delete, ConnectionsPath);
-        _ = await SendJsonAsync(request, "clearing stale stream connections", cancellationToken).ConfigureAwait(false);
+        _ = await SendJsonAsync(request, "clearing stale stream connections", cancellationToken, parse: false).ConfigureAwait(false);
     }
 
     /// <summary>Opens the stream; returns the response once X answered 200 with headers, the body still unread.</summary>
@@ -174,7 +174,7 @@ internal sealed class XApiClient
         return request;
     }
 
-    private async Task<XRulesResponse> SendJsonAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken, bool rulesRequest = false)
+    private async Task<XRulesResponse> SendJsonAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken, bool rulesRequest = false, bool parse = true)
     {
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -197,6 +197,11 @@ internal sealed class XApiClient
 
         if ((int)status is >= 200 and < 300)
         {
+            if (!parse)
+            {
+                return new XRulesResponse();
+            }
+
             try
             {
                 return JsonSerializer.Deserialize(body, XApiJsonContext.Default.XRulesResponse) ?? new XRulesResponse();

@@ -125,6 +125,11 @@ internal sealed class XProblem
             parts.Add(Detail);
         }
 
+        if (ConnectionIssue is not null)
+        {
+            parts.Add(ConnectionIssue);
+        }
+
         if (Details is { Count: > 0 })
         {
             parts.Add(string.Join("; ", Details));
