@@ -220,6 +220,15 @@ public sealed class XStreamLineParserTests
     }
 
     [Fact]
+    public void Includes_tweets_of_the_older_spec_are_accepted()
+    {
+        var result = Parse("{\"data\":{\"id\":\"2\",\"text\":\"t\",\"author_id\":\"5\"},\"includes\":{\"tweets\":[{\"id\":\"1\",\"text\":\"q\",\"author_id\":\"6\"}],\"users\":[{\"id\":\"5\",\"username\":\"u\"}]}}");
+        Assert.Equal(XStreamLineKind.Post, result.Kind);
+        Assert.Equal("u", result.Post!.Author.Handle);
+        Assert.Null(result.Post.Author.DisplayName);
+    }
+
+    [Fact]
     public void Source_name_can_be_overridden_but_ids_keep_the_x_prefix()
     {
         var result = XStreamLineParser.Parse("{\"data\":{\"id\":\"9\",\"text\":\"t\"}}"u8, Received, "replay");
