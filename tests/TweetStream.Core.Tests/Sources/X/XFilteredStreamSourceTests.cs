@@ -397,4 +397,24 @@ public sealed class XFilteredStreamSourceTests
         Assert.Equal(TimeSpan.Zero, (await h.Events.NextAsync("backoff")).Delay);
         await h.Api.NextStreamAsync();
     }
+
+    [Theory]
+    [InlineData("tweets")]
+    [InlineData("posts")]
+    public async Task Referenced_posts_in_includes_tweets_or_includes_posts_do_not_disturb_the_author_join(string key)
+    {
+        await using var h = await XStreamHarness.CreateAsync();
+        h.Start();
+        var stream = await h.Api.NextStreamAsync();
+        await stream.SendLineAsync($$"""{"data":{"id":"70","text":"RT worth it #london","author_id":"1","referenced_tweets":[{"type":"quoted","id":"69"}]},"includes":{"{{key}}":[{"id":"69","text":"original","author_id":"2"}],"users":[{"id":"2","username":"quoted_author"},{"id":"1","username":"quoting_author"}]},"matching_rules":[{"id":"5","tag":"tweetstream:london"},{"id":"6","tag":""}]}""");
+
+        var post = (await h.NextItemAsync()).Post!;
+        Assert.Equal("x:70", post.Id);
+        Assert.Equal("quoting_author", post.Author.Handle);
+        Assert.Equal(["london", "6"], post.MatchedRules);
+    }
+
+    [Fact]
+    public void The_user_agent_is_versioned() =>
+        Assert.Matches("^TweetStream/[0-9]+\\.[0-9]+\\.[0-9]+", TweetStream.Sources.X.XApiClient.UserAgentValue);
 }
