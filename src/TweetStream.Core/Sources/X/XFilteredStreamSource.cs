@@ -365,6 +365,7 @@ internal sealed class XFilteredStreamSource : ITweetSource
             if (quiet >= owner._options.StallTimeout)
             {
                 Stalled = true;
+                owner._observer?.OnStall();
                 try
                 {
                     _stall.Cancel();

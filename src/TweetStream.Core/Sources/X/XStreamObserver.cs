@@ -7,6 +7,9 @@ internal interface IXStreamObserver
 
     void OnKeepAlive();
 
+    /// <summary>Called synchronously from the watchdog timer when it declares the connection stalled.</summary>
+    void OnStall();
+
     /// <summary>Called after the delay's timer is armed, so a fake clock can be advanced safely.</summary>
     void OnBackoff(XFailureClass failure, TimeSpan delay, string reason);
 

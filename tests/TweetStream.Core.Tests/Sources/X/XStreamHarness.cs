@@ -22,6 +22,8 @@ internal sealed class RecordingXObserver : IXStreamObserver
 
     public void OnKeepAlive() => Add(new XEvent("keep-alive"));
 
+    public void OnStall() => Add(new XEvent("stall"));
+
     public void OnBackoff(XFailureClass failure, TimeSpan delay, string reason) => Add(new XEvent("backoff", failure, delay, reason));
 
     public void OnDisconnected(string reason, bool stalled) => Add(new XEvent("disconnected", Reason: reason, Stalled: stalled));
