@@ -57,6 +57,9 @@ public sealed partial class XApiDouble : IAsyncDisposable
     /// <summary>The bodies of POST rules requests, with their query.</summary>
     public ConcurrentQueue<string> RuleWrites { get; } = new();
 
+    /// <summary>Answers for the next GET rules requests (fault injection), before the normal behaviour.</summary>
+    public ConcurrentQueue<(int Status, string Body)> RulesLookupFaults { get; } = new();
+
     /// <summary>Rules page size for GET (to exercise pagination).</summary>
     public int RulesPageSize { get; set; } = 1000;
 
@@ -166,6 +169,12 @@ public sealed partial class XApiDouble : IAsyncDisposable
 
     private async Task GetRules(HttpContext ctx)
     {
+        if (RulesLookupFaults.TryDequeue(out var fault))
+        {
+            await Json(ctx, fault.Status, fault.Body);
+            return;
+        }
+
         var q = ctx.Request.Query;
         if (Unknown(q.Keys, ["ids", "max_results", "pagination_token"]) is { } bad)
         {

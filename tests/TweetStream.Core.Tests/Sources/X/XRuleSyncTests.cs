@@ -129,4 +129,25 @@ public sealed class XRuleSyncTests
         Assert.Empty(h.Api.Rules);
         Assert.DoesNotContain(h.Api.Requests, r => r.Contains("/rules", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_transient_rules_API_failure_is_retried_with_the_HTTP_backoff_not_fatal()
+    {
+        await using var h = await XStreamHarness.CreateAsync(arrange: api =>
+        {
+            api.RulesLookupFaults.Enqueue((503, XLines.ServiceUnavailable));
+            api.RulesLookupFaults.Enqueue((429, XLines.RateLimited));
+        });
+        h.Start();
+
+        var first = await h.Events.NextAsync("backoff");
+        Assert.Equal((TweetStream.Sources.X.XFailureClass.Http, TimeSpan.FromSeconds(5)), (first.Failure!.Value, first.Delay!.Value));
+        h.Time.Advance(first.Delay.Value);
+        var second = await h.Events.NextAsync("backoff");
+        Assert.Equal((TweetStream.Sources.X.XFailureClass.RateLimit, TimeSpan.FromSeconds(60)), (second.Failure!.Value, second.Delay!.Value));
+        h.Time.Advance(second.Delay.Value);
+
+        await h.Events.NextAsync("connected");
+        Assert.Single(h.Api.Rules);
+    }
 }
