@@ -57,8 +57,8 @@ public sealed class XFilteredStreamOptions
     public string UserFields { get; set; } = "username";
 
     /// <summary>
-    /// <c>backfill_minutes</c> requested on reconnects (0–5; X serves it to Enterprise apps only). Default 0 (none).
-    /// Duplicates it replays are dropped by the source.
+    /// <c>backfill_minutes</c> sent with every connection (0–5; X serves it to Enterprise apps only), so a reconnect
+    /// replays what the gap missed. Default 0 (none). Duplicates it replays are dropped by the source.
     /// </summary>
     [Range(0, 5)]
     public int BackfillMinutes { get; set; }
