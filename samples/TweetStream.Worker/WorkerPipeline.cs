@@ -25,7 +25,7 @@ internal static class WorkerPipeline
         services.AddTweetStream(pipeline =>
         {
             pipeline.ConfigurePipeline(root.GetSection("Pipeline"));
-            AddSource(pipeline, root, once);
+            AddSource(pipeline, root, once, dataDirectory);
             pipeline.AddHashHandles(root.GetSection("Hashing"));
             AddRedaction(pipeline, root);
             AddSinks(pipeline, root, dataDirectory);
@@ -47,30 +47,57 @@ internal static class WorkerPipeline
         return services;
     }
 
-    private static void AddSource(ITweetStreamBuilder pipeline, IConfigurationSection root, bool once)
+    private static void AddSource(ITweetStreamBuilder pipeline, IConfigurationSection root, bool once, string dataDirectory)
     {
-        var kind = (root["Source"] ?? "replay").Trim().ToLowerInvariant();
-        switch (kind)
+        // "auto": the X stream when a bearer token is configured, otherwise the bundled replay.
+        var configured = (root["Source"] ?? "auto").Trim().ToLowerInvariant();
+        if (configured == "auto")
         {
-            case "replay":
-                pipeline.AddReplaySource(o =>
-                {
-                    root.GetSection("Replay").Bind(o);
-                    if (string.IsNullOrWhiteSpace(o.Path))
-                    {
-                        o.Path = Path.Combine(AppContext.BaseDirectory, "sample", "london.ndjson.gz");
-                    }
+            configured = string.IsNullOrWhiteSpace(root.GetSection("X")["BearerToken"]) ? "replay" : "x";
+        }
 
-                    if (once)
+        foreach (var kind in configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            switch (kind)
+            {
+                case "replay":
+                    pipeline.AddReplaySource(o =>
                     {
-                        // A batch run reads the file to its end as fast as it can, once.
-                        o.Pace = false;
-                        o.Loop = false;
-                    }
-                });
-                break;
-            default:
-                throw new OptionsValidationException(Section + ":Source", typeof(string), [$"Unknown TweetStream:Source '{kind}'. Use replay."]);
+                        root.GetSection("Replay").Bind(o);
+                        if (string.IsNullOrWhiteSpace(o.Path))
+                        {
+                            o.Path = Path.Combine(AppContext.BaseDirectory, "sample", "london.ndjson.gz");
+                        }
+
+                        if (once)
+                        {
+                            // A batch run reads the file to its end as fast as it can, once.
+                            o.Pace = false;
+                            o.Loop = false;
+                        }
+                    });
+                    break;
+                case "x":
+                    pipeline.AddXFilteredStream(root.GetSection("X"));
+                    break;
+                case "mastodon":
+                    pipeline.AddMastodonHashtagSource(o =>
+                    {
+                        o.StateFile = Path.Combine(dataDirectory, "state", "mastodon.json");
+                        root.GetSection("Mastodon").Bind(o);
+                    });
+                    break;
+                case "bluesky":
+                    pipeline.AddBlueskyJetstreamSource(o =>
+                    {
+                        o.StateFile = Path.Combine(dataDirectory, "state", "jetstream.json");
+                        root.GetSection("Bluesky").Bind(o);
+                    });
+                    break;
+                default:
+                    throw new OptionsValidationException(Section + ":Source", typeof(string),
+                        [$"Unknown source '{kind}' in TweetStream:Source. Use auto, replay, x, mastodon, bluesky or a comma-separated mix."]);
+            }
         }
     }
 

@@ -49,7 +49,7 @@ public static class ReplaySourceExtensions
     private static ITweetStreamBuilder SetSource(ITweetStreamBuilder builder)
     {
         var name = builder.Name;
-        return builder.SetSource(sp => new ReplaySource(
+        return builder.AddSource(sp => new ReplaySource(
             sp.GetRequiredService<IOptionsMonitor<ReplayOptions>>().Get(name),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ReplaySource>>()));

@@ -74,7 +74,7 @@ public static class XFilteredStreamExtensions
         // The stream lives for hours: no client timeout (the stall watchdog and per-request timeouts bound it).
         services.AddHttpClient(HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
 
-        return builder.SetSource(sp => new XFilteredStreamSource(
+        return builder.AddSource(sp => new XFilteredStreamSource(
             sp.GetRequiredService<IOptionsMonitor<XFilteredStreamOptions>>().Get(name),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
