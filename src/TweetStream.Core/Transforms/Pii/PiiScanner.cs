@@ -306,6 +306,13 @@ internal static class PiiScanner
             return;
         }
 
+        // "@10am" is a time; handles need a letter or underscore anyway in practice.
+        var handle = text[(at + 1)..i];
+        if (!handle.ContainsAnyExceptInRange('0', '9') || (handle.Length > 2 && handle[^2..] is "am" or "pm" or "AM" or "PM" && !handle[..^2].ContainsAnyExceptInRange('0', '9')))
+        {
+            return;
+        }
+
         // An already pseudonymised mention (@k1:…) must survive a second pass unchanged.
         if (keyId is not null && i < text.Length && text[i] == ':' && text[(at + 1)..i].SequenceEqual(keyId))
         {
@@ -461,6 +468,13 @@ internal static class PiiScanner
             return start + 1;
         }
 
+        // The digits after "DE89 " belong to an IBAN whose check failed: no part of it is a phone or a card.
+        if (start >= 5 && text[start - 1] == ' ' && char.IsAsciiLetterUpper(text[start - 5]) && char.IsAsciiLetterUpper(text[start - 4])
+            && char.IsAsciiDigit(text[start - 3]) && char.IsAsciiDigit(text[start - 2]) && (start == 5 || !IsWordChar(text[start - 6])))
+        {
+            return ge[groups - 1];
+        }
+
         for (var a = 0; a < groups; a++)
         {
             // Later groups can start an entity only after a space: "12-07700…" is one token.
@@ -546,7 +560,8 @@ internal static class PiiScanner
             output.Add(new PiiCandidate(PiiEntities.Nhs, start, end, NhsPriority));
         }
 
-        if ((kinds & PiiKinds.Phone) != 0 && IsPhone(d, plus, trunkInBrackets, gs.Length))
+        var nanpFormat = text[start] == '(' || separators is '-' or '.' || (gs.Length == 3 && text[ge[1]] == '-');
+        if ((kinds & PiiKinds.Phone) != 0 && IsPhone(d, plus, trunkInBrackets, gs, ge, nanpFormat))
         {
             output.Add(new PiiCandidate(PiiEntities.Phone, start, end, PhonePriority));
         }
@@ -593,9 +608,11 @@ internal static class PiiScanner
                 fours &= ge[g] - gs[g] == 4;
             }
 
+            // Printed groupings: 4-4-4-4, 4-4-4-4-3, Amex 4-6-5, Diners 4-6-4.
             var last = ge[^1] - gs[^1];
             var amex = gs.Length == 3 && ge[0] - gs[0] == 4 && ge[1] - gs[1] == 6 && last is 4 or 5;
-            if (!(fours && last is >= 1 and <= 4) && !amex)
+            var standard = fours && ((gs.Length == 4 && last == 4) || (gs.Length == 5 && last == 3));
+            if (!standard && !amex)
             {
                 return false;
             }
@@ -613,8 +630,8 @@ internal static class PiiScanner
 
         if (gs.Length == 1)
         {
-            // Unformatted ten digits opening with 0 are a UK phone number far more often.
-            if (d[0] == '0')
+            // Unformatted ten digits opening with 0 are a UK phone number far more often, with 1 a Unix time.
+            if (d[0] is '0' or '1')
             {
                 return false;
             }
@@ -627,7 +644,7 @@ internal static class PiiScanner
         return PiiChecksums.NhsMod11(d);
     }
 
-    private static bool IsPhone(ReadOnlySpan<char> d, bool plus, bool trunkInBrackets, int groups)
+    private static bool IsPhone(ReadOnlySpan<char> d, bool plus, bool trunkInBrackets, ReadOnlySpan<int> gs, ReadOnlySpan<int> ge, bool nanpFormat)
     {
         if (plus)
         {
@@ -655,8 +672,10 @@ internal static class PiiScanner
             };
         }
 
-        // North American numbers written without +1 only in their own grouping, (212) 555-0100 or 212-555-0100.
-        return groups == 3 && d.Length == 10 && d[0] is >= '2' and <= '9' && d[3] is >= '2' and <= '9';
+        // North American numbers written without +1 only in their own grouping, (212) 555-0100 or 212-555-0100:
+        // three-three-four with spaces alone is as likely an NHS number with a bad check digit.
+        return nanpFormat && gs.Length == 3 && ge[0] - gs[0] == 3 && ge[1] - gs[1] == 3 && ge[2] - gs[2] == 4
+            && d[0] is >= '2' and <= '9' && d[3] is >= '2' and <= '9';
     }
 
     private static bool IsInternational(ReadOnlySpan<char> d)
@@ -685,7 +704,9 @@ internal static class PiiScanner
     private static void TryIpv4(ReadOnlySpan<char> text, int start, List<PiiCandidate> output)
     {
         var end = ParseIpv4(text, start);
-        if (end > 0 && RightOk(text, end) && !(end < text.Length && text[end] == '.' && end + 1 < text.Length && char.IsAsciiDigit(text[end + 1])))
+
+        // A port (:8080) or prefix length (/24) may follow; another dotted number may not.
+        if (end > 0 && (RightOk(text, end) || (text[end] is ':' or '/' && !(end + 1 < text.Length && text[end + 1] == '.'))))
         {
             output.Add(new PiiCandidate(PiiEntities.Ip, start, end, IpPriority));
         }
@@ -962,6 +983,12 @@ internal static class PiiScanner
             if (outwardEnd < 0 || (outwardEnd < text.Length && (IsWordChar(text[outwardEnd]) || text[outwardEnd] is '-' or '/' or '\'' or '’' or '.' && outwardEnd + 1 < text.Length && IsWordChar(text[outwardEnd + 1]))))
             {
                 continue;
+            }
+
+            // "DE89 3704…" is the head of a longer code, not a district.
+            if (outwardEnd + 1 < text.Length && text[outwardEnd] == ' ' && char.IsAsciiDigit(text[outwardEnd + 1]))
+            {
+                return;
             }
 
             var outward = text[start..outwardEnd];
