@@ -115,9 +115,9 @@ internal static class PiiScanner
             {
                 if (NumberLeftOk(text, i))
                 {
-                    if ((kinds & PiiKinds.Ip) != 0 && char.IsAsciiDigit(c))
+                    if ((kinds & PiiKinds.Ip) != 0)
                     {
-                        TryIpv4(text, i, output);
+                        TryIpv4(text, char.IsAsciiDigit(c) ? i : i + 1, output);
                     }
 
                     if ((kinds & (PiiKinds.Phone | PiiKinds.Card | PiiKinds.Nhs)) != 0)
@@ -886,23 +886,15 @@ internal static class PiiScanner
             return;
         }
 
+        // Digits in pairs, each pair optionally after one space: AB123456C, AB 12 34 56 C, AB 123456 C.
         var i = start + 2;
         var spaced = false;
         for (var pair = 0; pair < 3; pair++)
         {
             if (i < text.Length && text[i] == ' ')
             {
-                if (pair > 0 && !spaced)
-                {
-                    return;
-                }
-
                 spaced = true;
                 i++;
-            }
-            else if (spaced)
-            {
-                return;
             }
 
             if (i + 2 > text.Length || !char.IsAsciiDigit(text[i]) || !char.IsAsciiDigit(text[i + 1]))
