@@ -142,7 +142,7 @@ internal static class PiiScanner
                 continue;
             }
 
-            if (char.IsAsciiLetter(c))
+            if (char.IsAsciiLetter(c) && (i == 0 || text[i - 1] is not ('#' or '@' or '$' or '/')))
             {
                 if ((kinds & PiiKinds.Iban) != 0)
                 {
@@ -824,7 +824,7 @@ internal static class PiiScanner
                 return;
             }
         }
-        else if (total > 7 || (!(candidate is "::" && v4Tail) && !(text[start..end] is "::1") && (groups < 2 || !(longGroup || hexLetters))))
+        else if (total > 7 || (!v4Tail && !(text[start..end] is "::1") && (groups < 2 || !(longGroup || hexLetters))))
         {
             return;
         }
