@@ -40,6 +40,9 @@ internal readonly record struct PiiRedaction(string Text, IReadOnlyList<PiiSpan>
 /// </remarks>
 internal sealed class PiiRedactor
 {
+    [ThreadStatic]
+    private static List<PiiCandidate>? t_candidates;
+
     private readonly PiiKinds _kinds;
     private readonly CompositeFormat _format;
     private readonly Dictionary<string, string> _replacements;
@@ -79,9 +82,21 @@ internal sealed class PiiRedactor
             return [];
         }
 
-        var candidates = new List<PiiCandidate>();
-        PiiScanner.Scan(span, _kinds, _keyId, candidates);
-        return candidates.Count == 0 ? [] : Resolve(candidates, text.Length);
+        // Most posts with digits still hold no PII: reuse one candidate list per thread instead of allocating.
+        var candidates = t_candidates ??= new List<PiiCandidate>(8);
+        candidates.Clear();
+        try
+        {
+            PiiScanner.Scan(span, _kinds, _keyId, candidates);
+            return candidates.Count == 0 ? [] : Resolve(candidates, text.Length);
+        }
+        finally
+        {
+            if (candidates.Capacity > 1024)
+            {
+                t_candidates = null;
+            }
+        }
     }
 
     /// <summary>Replaces every entity by its <c>[TYPE]</c> (mentions by their keyed hash).</summary>

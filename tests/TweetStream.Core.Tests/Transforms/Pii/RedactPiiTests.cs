@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using TweetStream.Pipeline;
 using TweetStream.Tests.Pipeline;
 using TweetStream.Tests.Support;
 using TweetStream.Transforms.Hashing;
@@ -46,6 +48,40 @@ public sealed class RedactPiiTests
         Assert.Equal("hey @" + result.Author.Handle + " look", result.Text);
         Assert.DoesNotContain("alice", result.Text, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(["MENTION"], result.PiiTypes);
+    }
+
+    [Fact]
+    public async Task Counts_redactions_per_type_in_the_pipeline_metrics()
+    {
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new PipelineMetrics(provider.GetRequiredService<IMeterFactory>());
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, metrics.Redacted))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "type")
+                {
+                    var type = (string)tag.Value!;
+                    counts[type] = counts.GetValueOrDefault(type) + value;
+                }
+            }
+        });
+        listener.Start();
+
+        await RunAsync([PostWith("07700 900123 and 020 7946 0958 from 10.0.0.1")], new RedactPii(new RedactPiiOptions(), Keys, metrics, "test"));
+
+        Assert.Equal(2, counts["PHONE"]);
+        Assert.Equal(1, counts["IP"]);
+        Assert.Equal(2, counts.Count);
     }
 
     [Fact]
