@@ -475,6 +475,19 @@ internal static class PiiScanner
             return ge[groups - 1];
         }
 
+        // The main loop resumes after the run, so addresses starting at a later group are tried here.
+        if ((kinds & PiiKinds.Ip) != 0)
+        {
+            for (var a = 1; a < groups; a++)
+            {
+                if (text[gs[a] - 1] is ' ' or '(' or '\u00A0')
+                {
+                    TryIpv4(text, gs[a], output);
+                    TryIpv6(text, gs[a], output);
+                }
+            }
+        }
+
         for (var a = 0; a < groups; a++)
         {
             // Later groups can start an entity only after a space: "12-07700…" is one token.

@@ -47,6 +47,12 @@ public sealed class PiiRecognizerTests
     [InlineData("+1 (212) 555-0100")]
     [InlineData("+33 1 23 45 67 89")]
     [InlineData("212-555-0100")]
+    [InlineData("+44 (0) 20 7946 0958")]
+    [InlineData("020\u00A07946\u00A00958")]
+    [InlineData("+44 07700 900123")]
+    [InlineData("(07700) 900123")]
+    [InlineData("0207 946 0958")]
+    [InlineData("07700 900 123")]
     public void Phone_numbers_are_found_in_uk_and_international_formats(string value) => AssertFound("PHONE", value);
 
     [Theory]
