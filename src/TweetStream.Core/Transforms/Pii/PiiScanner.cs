@@ -57,7 +57,7 @@ internal static class PiiScanner
 
     // Outward codes alone are ambiguous; these read as something else far more often than as a district.
     private static readonly FrozenSet<string> OutwardStopList =
-        new[] { "CO2", "SO2", "CH4", "HS1", "HS2", "BB8", "CR7", "UB40", "WD40" }
+        new[] { "CO2", "SO2", "CH4", "HS1", "HS2", "BB8", "CR7", "UB40", "WD40", "TW3", "MK8" }
         .ToFrozenSet(StringComparer.Ordinal);
 
     // The usual click and campaign trackers, plus parameter names that carry secrets.

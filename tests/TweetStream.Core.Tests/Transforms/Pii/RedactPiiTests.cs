@@ -109,6 +109,25 @@ public sealed class RedactPiiTests
     }
 
     [Fact]
+    public async Task AddRedactPii_registers_a_redact_pii_transform_with_the_pipelines_named_options_and_the_shared_key()
+    {
+        var services = new ServiceCollection();
+        services.AddTweetStream("a", p => p.AddHashHandles(o => o.Key = Convert.ToBase64String(Keys.Key.Key)).AddRedactPii(o => o.ReplacementFormat = "<{0}>"));
+        services.AddTweetStream("b", p => p.AddRedactPii(o => o.Entities = ["IP"]));
+        using var provider = services.BuildServiceProvider();
+        var components = provider.GetRequiredService<IOptionsMonitor<PipelineComponents>>();
+        var a = components.Get("a").Transforms.Select(f => f(provider)).ToList();
+        var b = Assert.Single(components.Get("b").Transforms.Select(f => f(provider)));
+
+        Assert.Equal(["hash-handles", "redact-pii"], a.Select(t => t.Name));
+        var post = Posts.Make(1, handle: "Carol") with { Text = "@carol 07700 900123 10.0.0.1" };
+        var viaA = Assert.Single(await RunAsync([post], [.. a]));
+        Assert.Equal("@" + viaA.Author.Handle + " <PHONE> <IP>", viaA.Text);
+        var viaB = Assert.Single(await RunAsync([post], b));
+        Assert.Equal("@carol 07700 900123 [IP]", viaB.Text);
+    }
+
+    [Fact]
     public void Invalid_options_fail_at_start_up()
     {
         var services = new ServiceCollection();
