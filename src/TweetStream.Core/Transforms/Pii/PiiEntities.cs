@@ -71,6 +71,9 @@ internal enum PiiKinds
 
     /// <summary>Options switch: redact the values of tracking and secret query parameters.</summary>
     UrlTrackingTokens = 2048,
+
+    /// <summary>Options switch: also redact outward codes standing alone (SE15, NW3, W1T).</summary>
+    PostcodeDistricts = 4096,
 }
 
 /// <summary>A recognised entity: its type name and UTF-16 range in the original text, end exclusive.</summary>

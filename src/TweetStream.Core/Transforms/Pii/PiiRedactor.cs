@@ -63,6 +63,11 @@ internal sealed class PiiRedactor
             _kinds |= PiiKinds.UrlTrackingTokens;
         }
 
+        if (options.RedactPostcodeDistricts)
+        {
+            _kinds |= PiiKinds.PostcodeDistricts;
+        }
+
         _format = CompositeFormat.Parse(options.ReplacementFormat);
         _replacements = PiiEntities.All.ToDictionary(t => t, t => string.Format(CultureInfo.InvariantCulture, _format, t), StringComparer.Ordinal);
         if (options.HashMentions && mentionKey is not null)

@@ -156,7 +156,7 @@ internal static class PiiScanner
 
                 if ((kinds & PiiKinds.Postcode) != 0)
                 {
-                    TryPostcode(text, i, output);
+                    TryPostcode(text, i, (kinds & PiiKinds.PostcodeDistricts) != 0, output);
                 }
 
                 if ((kinds & PiiKinds.Ip) != 0 && char.IsAsciiHexDigit(c))
@@ -933,7 +933,7 @@ internal static class PiiScanner
         output.Add(new PiiCandidate(PiiEntities.Nino, start, end, NinoPriority));
     }
 
-    private static void TryPostcode(ReadOnlySpan<char> text, int start, List<PiiCandidate> output)
+    private static void TryPostcode(ReadOnlySpan<char> text, int start, bool districts, List<PiiCandidate> output)
     {
         // Outward code: area (1–2 letters), district digit, then an optional digit or letter.
         var i = start;
@@ -980,6 +980,11 @@ internal static class PiiScanner
                 output.Add(new PiiCandidate(PiiEntities.Postcode, start, j + 3, PostcodePriority));
                 return;
             }
+        }
+
+        if (!districts)
+        {
+            return;
         }
 
         // Outward code alone: upper case, a two-letter area (or a lettered district like W1T), not a known look-alike.

@@ -31,6 +31,14 @@ public sealed class RedactPiiOptions
     public bool RedactUrlTrackingTokens { get; set; } = true;
 
     /// <summary>
+    /// Also replace outward codes standing alone (<c>SE15</c>, <c>NW3</c>, <c>W1T</c>), not only full postcodes
+    /// (<c>SE15 3AB</c>). Default false: a district covers thousands of addresses and mostly names a place
+    /// ("still raining in SE1"), so alone it identifies nobody; the generator's ground truth labels it the same way.
+    /// Known look-alikes (CO2, HS2, UB40, …) and lower-case tokens are never taken for districts.
+    /// </summary>
+    public bool RedactPostcodeDistricts { get; set; }
+
+    /// <summary>
     /// Replace <c>@mentions</c> by <c>@</c> and the keyed hash <c>HashHandles</c> gives authors (same key, so an
     /// author and a mention of the same person match). When false, mentions are replaced like other entities.
     /// Default true; it needs the hashing key (<c>TweetStream:Hashing</c>).

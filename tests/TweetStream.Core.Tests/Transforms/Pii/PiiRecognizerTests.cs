@@ -154,10 +154,20 @@ public sealed class PiiRecognizerTests
     [InlineData("M1 1AE")]
     [InlineData("SE109NF")]
     [InlineData("sw1a 1aa")]
+    public void Full_postcodes_are_found(string value) => AssertFound("POSTCODE", value);
+
+    [Theory]
     [InlineData("SE15")]
     [InlineData("NW3")]
     [InlineData("W1T")]
-    public void Postcodes_are_found_full_and_outward_only(string value) => AssertFound("POSTCODE", value);
+    [InlineData("EC2A")]
+    public void Districts_alone_are_found_only_when_asked_for(string value)
+    {
+        AssertClean("moving to " + value + " soon");
+        var districts = new PiiRedactor(new RedactPiiOptions { RedactPostcodeDistricts = true });
+        var span = Assert.Single(districts.Find("moving to " + value + " soon"));
+        Assert.Equal(("POSTCODE", 10, 10 + value.Length), (span.Type, span.Start, span.End));
+    }
 
     [Theory]
     [InlineData("CO2 levels")]
@@ -167,7 +177,11 @@ public sealed class PiiRecognizerTests
     [InlineData("#SE15 #E14")]
     [InlineData("Flat 3B")]
     [InlineData("iPhone 15 and PS5")]
-    public void Postcode_look_alikes_are_not(string text) => AssertClean(text);
+    public void Postcode_look_alikes_are_not(string text)
+    {
+        AssertClean(text);
+        Assert.Empty(new PiiRedactor(new RedactPiiOptions { RedactPostcodeDistricts = true }).Find(text));
+    }
 
     [Fact]
     public void Url_credentials_and_tracking_values_are_replaced_but_the_link_kept() =>
