@@ -82,7 +82,7 @@ internal sealed class PiiRedactor
     {
         ArgumentNullException.ThrowIfNull(text);
         var span = text.AsSpan();
-        if (span.IndexOfAny(PiiScanner.Triggers) < 0)
+        if (span.IndexOfAny(PiiScanner.Triggers) < 0 && ((_kinds & PiiKinds.Email) == 0 || span.IndexOfAny(PiiScanner.ObfuscatedTriggers) < 0))
         {
             return [];
         }

@@ -99,6 +99,11 @@ internal static class PiiScanner
                 continue;
             }
 
+            if ((c == '[' || c == '(') && (kinds & PiiKinds.Email) != 0 && IsObfuscatedAt(text, i))
+            {
+                TryObfuscatedEmail(text, i, output);
+            }
+
             if (!AtWordStart(text, i))
             {
                 i++;
@@ -290,6 +295,106 @@ internal static class PiiScanner
         }
 
         return i < text.Length && (IsWordChar(text[i]) || text[i] == '@') ? -1 : i;
+    }
+
+    /// <summary>Characters that, besides <see cref="Triggers"/>, can start an entity: written-out emails.</summary>
+    public static readonly SearchValues<string> ObfuscatedTriggers = SearchValues.Create(["[at]", "(at)"], StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsObfuscatedAt(ReadOnlySpan<char> text, int i) =>
+        i + 4 <= text.Length && (text[i + 1] | 0x20) == 'a' && (text[i + 2] | 0x20) == 't' && text[i + 3] == (text[i] == '[' ? ']' : ')');
+
+    /// <summary><c>alice [at] example [dot] com</c>, <c>alice(at)example.com</c>: the forms people type to dodge scrapers.</summary>
+    private static void TryObfuscatedEmail(ReadOnlySpan<char> text, int at, List<PiiCandidate> output)
+    {
+        var localEnd = at > 0 && text[at - 1] == ' ' ? at - 1 : at;
+        var start = localEnd;
+        while (start > 0 && localEnd - start < 64 && IsLocalPartChar(text[start - 1]))
+        {
+            start--;
+        }
+
+        while (start < localEnd && text[start] is '.' or '\'' or '-')
+        {
+            start++;
+        }
+
+        if (start == localEnd || (start > 0 && IsWordChar(text[start - 1])))
+        {
+            return;
+        }
+
+        var i = at + 4;
+        if (i < text.Length && text[i] == ' ')
+        {
+            i++;
+        }
+
+        // "look (at) this.com" is English; spaced forms count only when the dot is written out too.
+        var spaced = localEnd != at || i != at + 4;
+        var writtenDots = 0;
+        var dots = 0;
+        var labelStart = i;
+        var lastLabelStart = i;
+        var end = -1;
+        while (i < text.Length && i - at < 253)
+        {
+            var c = text[i];
+            if (char.IsAsciiLetterOrDigit(c) || (c == '-' && i > labelStart))
+            {
+                i++;
+                end = i;
+                continue;
+            }
+
+            if (i == labelStart)
+            {
+                break;
+            }
+
+            var dot = DotLength(text, i);
+            if (dot == 0 || i + dot >= text.Length || !char.IsAsciiLetterOrDigit(text[i + dot]))
+            {
+                break;
+            }
+
+            dots++;
+            writtenDots += dot > 1 ? 1 : 0;
+            i += dot;
+            labelStart = i;
+            lastLabelStart = i;
+        }
+
+        if (dots == 0 || (spaced && writtenDots == 0) || end < 0 || end - lastLabelStart < 2 || text[lastLabelStart..end].ContainsAnyExcept(AsciiLetters)
+            || (end < text.Length && IsWordChar(text[end])))
+        {
+            return;
+        }
+
+        output.Add(new PiiCandidate(PiiEntities.Email, start, end, EmailPriority));
+    }
+
+    /// <summary>Length of a dot at <paramref name="i"/>: ".", "[dot]", "(dot)", optionally with a space either side of a written one.</summary>
+    private static int DotLength(ReadOnlySpan<char> text, int i)
+    {
+        if (text[i] == '.')
+        {
+            return 1;
+        }
+
+        var j = text[i] == ' ' ? i + 1 : i;
+        if (j + 5 > text.Length || text[j] is not ('[' or '(') || !text.Slice(j + 1, 3).Equals("dot", StringComparison.OrdinalIgnoreCase)
+            || text[j + 4] != (text[j] == '[' ? ']' : ')'))
+        {
+            return 0;
+        }
+
+        j += 5;
+        if (j < text.Length && text[j] == ' ' && text[i] == ' ')
+        {
+            j++;
+        }
+
+        return j - i;
     }
 
     private static void TryMention(ReadOnlySpan<char> text, int at, string? keyId, List<PiiCandidate> output)

@@ -28,6 +28,17 @@ public sealed class PiiRecognizerTests
     public void Email_addresses_are_found(string value) => AssertFound("EMAIL", value);
 
     [Theory]
+    [InlineData("alice [at] example [dot] com")]
+    [InlineData("bob.smith(at)example.co.uk")]
+    [InlineData("jo [AT] mail [DOT] org")]
+    public void Written_out_email_addresses_are_found(string value) => AssertFound("EMAIL", value);
+
+    [Theory]
+    [InlineData("look (at) this.com")]
+    [InlineData("meet [at] the pub (at) 6")]
+    public void Written_out_at_in_prose_is_not_an_email(string text) => AssertClean(text);
+
+    [Theory]
     [InlineData("meet @ 5pm")]
     [InlineData("user@localhost")]
     [InlineData("price a@b.c1")]
@@ -213,6 +224,7 @@ public sealed class PiiRecognizerTests
     [InlineData('4', "-")]
     [InlineData(':', ":")]
     [InlineData('h', "ttp://")]
+    [InlineData('(', "at)a [dot] ")]
     public void A_64_KiB_adversarial_text_is_processed(char head, string tail)
     {
         // The scanner reads each position a bounded number of times; these are the shapes that would make a
