@@ -58,7 +58,7 @@ internal static class PipelineCommand
                 .AddHashHandles(o => o.Key = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray()));
             if (redact)
             {
-                AddRedaction(p);
+                p.AddRedactPii();
             }
 
             p.AddSink(_ => sink).SetDeadLetterSink(_ => deadLetters).ConfigurePipeline(o =>
@@ -89,9 +89,6 @@ internal static class PipelineCommand
             $"pipeline: {posts} posts, {posts / clock.Elapsed.TotalSeconds:F0} posts/s, {allocated / Math.Max(1, stats.Received)} bytes allocated/post, peak working set {process.PeakWorkingSet64 / (1024 * 1024)} MB"));
         return stats.Written + stats.DeadLettered == stats.Received ? 0 : 1;
     }
-
-    private static void AddRedaction(ITweetStreamBuilder pipeline) =>
-        throw new InvalidOperationException("--redact arrives with the RedactPii transform.");
 
     private static string EnsureStream(long count)
     {

@@ -109,6 +109,7 @@ internal static class WorkerPipeline
             case "none":
                 break;
             case "local":
+                pipeline.AddRedactPii(root.GetSection("Pii"));
                 break;
             default:
                 throw new OptionsValidationException(Section + ":Redaction", typeof(string), [$"Unknown TweetStream:Redaction '{mode}'. Use local or none."]);
