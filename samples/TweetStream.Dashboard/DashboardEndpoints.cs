@@ -30,12 +30,6 @@ internal static class DashboardEndpoints
         var root = endpoints.MapGroup(prefix);
         root.AddEndpointFilter(SecurityHeaders.Filter);
         root.WithMetadata(new DashboardEndpointMetadata(prefix, IsApi: false));
-        if (prefix.Length > 0)
-        {
-            // Relative links in the page need the trailing slash.
-            root.MapGet(string.Empty, (HttpContext c) => Results.Redirect(c.Request.PathBase + prefix + "/"));
-        }
-
         // Public: the login page, its post, its style sheet and the OpenID Connect start.
         root.MapGet("/login", LoginPage);
         root.MapPost("/login", Login);
@@ -132,6 +126,12 @@ internal static class DashboardEndpoints
 
     private static IResult IndexPage(HttpContext context, IAntiforgery antiforgery)
     {
+        // Routing matches "/dashboard" and "/dashboard/" alike, but the page's relative links need the slash.
+        if (context.Request.Path.Value?.EndsWith('/') != true)
+        {
+            return Results.Redirect(context.Request.PathBase + context.Request.Path + "/");
+        }
+
         var tokens = antiforgery.GetAndStoreTokens(context);
         var html = DashboardAssets.Render("index.html", new Dictionary<string, string> { ["csrf"] = tokens.RequestToken ?? string.Empty });
         context.Response.Headers.CacheControl = "no-store";
