@@ -91,6 +91,9 @@ public sealed class DashboardOpenIdConnectOptions
     [Required]
     public string DisplayName { get; set; } = "Sign in with Google";
 
+    /// <summary>Whether the provider's metadata must come over https. Turn off only for a local test provider. Default true.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
     /// <summary>True when <see cref="Authority"/> is set.</summary>
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
 }

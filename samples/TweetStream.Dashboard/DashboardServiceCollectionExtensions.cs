@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using TweetStream.Dashboard;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -148,6 +149,15 @@ public static class DashboardServiceCollectionExtensions
         oidc.SignInScheme = DashboardAuthentication.CookieScheme;
         oidc.ResponseType = "code";
         oidc.UsePkce = true;
+        oidc.RequireHttpsMetadata = options.RequireHttpsMetadata;
+
+        // The code comes back in the query of a top-level GET, so the correlation and nonce cookies can be Lax
+        // rather than SameSite=None (which browsers accept only with Secure, ruling out http on localhost).
+        oidc.ResponseMode = OpenIdConnectResponseMode.Query;
+        oidc.CorrelationCookie.SameSite = SameSiteMode.Lax;
+        oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        oidc.NonceCookie.SameSite = SameSiteMode.Lax;
+        oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         oidc.SaveTokens = false;
         oidc.MapInboundClaims = false;
         oidc.GetClaimsFromUserInfoEndpoint = false;
