@@ -148,12 +148,15 @@
       ctx.fillRect(left + i * barW + (barW > 3 ? 1 : 0), top + plotH - barH, Math.max(1, barW - (barW > 3 ? 2 : 0)), barH);
     });
     ctx.fillStyle = '#667085';
-    ctx.textAlign = 'center';
     const labels = Math.min(6, hours.length);
     for (let k = 0; k < labels; k++) {
       const i = Math.floor(k * (hours.length - 1) / Math.max(1, labels - 1));
       const d = new Date(hours[i].hour);
-      ctx.fillText(pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + 'h', left + (i + 0.5) * barW, height - 6);
+      // The outer labels hug the plot's edges so they are never clipped.
+      const edge = labels > 1 && k === 0 ? 'left' : labels > 1 && k === labels - 1 ? 'right' : 'center';
+      ctx.textAlign = edge;
+      const x = edge === 'left' ? left : edge === 'right' ? left + plotW : left + (i + 0.5) * barW;
+      ctx.fillText(pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + 'h', x, height - 6);
     }
   }
 
