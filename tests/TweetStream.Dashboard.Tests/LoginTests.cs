@@ -98,6 +98,7 @@ public sealed class LoginTests
         var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("TweetStream.Dashboard=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("expires=", cookie, StringComparison.OrdinalIgnoreCase);
         // Plain http on localhost: SameAsRequest leaves Secure off here and sets it behind https.
         Assert.DoesNotContain("secure;", cookie + ";", StringComparison.OrdinalIgnoreCase);
 
@@ -106,6 +107,41 @@ public sealed class LoginTests
         Assert.Contains("\"x:1\"", await api.Content.ReadAsStringAsync());
         using var page = await host.Client.GetAsync("");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task Behind_https_the_session_and_anti_forgery_cookies_are_secure_strict_and_http_only()
+    {
+        // Stands in for TLS termination with forwarded headers applied: the request arrives as https.
+        await using var host = await DashboardHost.StartAsync(configureApp: app => Microsoft.AspNetCore.Builder.UseExtensions.Use(app, (Microsoft.AspNetCore.Http.HttpContext context, Microsoft.AspNetCore.Http.RequestDelegate next) =>
+        {
+            context.Request.Scheme = "https";
+            return next(context);
+        }));
+
+        using var page = await host.Client.GetAsync("login");
+        var html = await page.Content.ReadAsStringAsync();
+        var token = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value);
+        var antiforgery = Assert.Single(page.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal));
+
+        // The jar will not send Secure cookies over the test's plain connection, so the cookie goes by hand.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token, ["password"] = DashboardHost.TestPassword }),
+        };
+        request.Headers.Add("Cookie", antiforgery.Split(';')[0]);
+        using var plain = host.CreateClient();
+        using var login = await plain.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        var session = Assert.Single(login.Headers.GetValues("Set-Cookie"), c => c.StartsWith("TweetStream.Dashboard=", StringComparison.Ordinal));
+        foreach (var cookie in new[] { antiforgery, session })
+        {
+            var attributes = cookie.Split(';', StringSplitOptions.TrimEntries).Skip(1).Select(a => a.ToLowerInvariant()).ToList();
+            Assert.Contains("secure", attributes);
+            Assert.Contains("httponly", attributes);
+            Assert.Contains("samesite=strict", attributes);
+        }
     }
 
     [Fact]

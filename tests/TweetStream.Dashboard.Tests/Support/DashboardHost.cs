@@ -51,7 +51,8 @@ public sealed partial class DashboardHost : IAsyncDisposable
         string prefix = "",
         string? dataDirectory = null,
         bool setPassword = true,
-        FakeTimeProvider? time = null)
+        FakeTimeProvider? time = null,
+        Action<WebApplication>? configureApp = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -80,6 +81,7 @@ public sealed partial class DashboardHost : IAsyncDisposable
         });
 
         var app = builder.Build();
+        configureApp?.Invoke(app);
         app.MapTweetDashboard(prefix);
         try
         {
