@@ -22,7 +22,10 @@ public sealed class DashboardOptions
     /// <summary>A password hash from <see cref="DashboardPassword.Hash(string)"/> or ASP.NET Core Identity. Wins over <see cref="Password"/>. Default none.</summary>
     public string? PasswordHash { get; set; }
 
-    /// <summary>A plain password, hashed in memory at start. Prefer <see cref="PasswordHash"/> outside containers. Default none.</summary>
+    /// <summary>
+    /// A plain password, hashed in memory at start (PBKDF2-SHA256, 100,000 iterations, since no hash of it is ever
+    /// stored) and never logged. Prefer <see cref="PasswordHash"/> outside containers. Default none.
+    /// </summary>
     public string? Password { get; set; }
 
     /// <summary>Folder for the generated password's hash file (<c>dashboard-password.hash</c>). Default <c>data</c>.</summary>

@@ -19,7 +19,9 @@
 (function () {
   const PAGE_SIZE = 50;
   const TAIL_MAX = 100;
-  const state = { from: null, to: null, page: 1, total: 0 };
+  const SEEN_MAX = 5000;
+  // seq drops answers to superseded requests, so a slow old range never overwrites a newer one.
+  const state = { from: null, to: null, page: 1, total: 0, postsSeq: 0, statsSeq: 0 };
   const byId = (id) => document.getElementById(id);
 
   function pad(n) { return String(n).padStart(2, '0'); }
@@ -161,14 +163,17 @@
   }
 
   async function loadPosts() {
+    const seq = ++state.postsSeq;
     const data = await getJson('api/posts', {
       from: state.from.toISOString(), to: state.to.toISOString(), page: state.page, pageSize: PAGE_SIZE,
     });
-    renderPosts(data);
+    if (seq === state.postsSeq) { renderPosts(data); }
   }
 
   async function loadStats() {
+    const seq = ++state.statsSeq;
     const data = await getJson('api/stats', { from: state.from.toISOString(), to: state.to.toISOString() });
+    if (seq !== state.statsSeq) { return; }
     byId('total').textContent = '(' + data.total + ' in range)';
     drawChart(data.postsPerHour);
     renderRedactions(data.redactionsByType);
@@ -212,8 +217,10 @@
     });
     source.addEventListener('post', (event) => {
       const post = JSON.parse(event.data);
+      // A reconnect resumes at the last timestamp sent, so a post may come twice: show it once.
       if (seen.has(post.id)) { return; }
       seen.add(post.id);
+      if (seen.size > SEEN_MAX) { seen.delete(seen.values().next().value); }
       const li = document.createElement('li');
       li.dataset.id = String(post.id);
       const meta = document.createElement('span');
