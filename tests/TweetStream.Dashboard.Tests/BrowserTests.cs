@@ -61,7 +61,7 @@ public sealed class BrowserTests
 
         // The live tail shows a post stored now, as text too.
         host.Store.Add(FakePostStore.Make("x:live", now.AddSeconds(1), "<b id=\"bold\">live</b>"));
-        for (var i = 0; i < 100 && driver.FindElements(By.CssSelector("#tail li")).Count == 0; i++)
+        for (var i = 0; i < 400 && driver.FindElements(By.CssSelector("#tail li")).Count == 0; i++)
         {
             host.Time.Advance(TimeSpan.FromSeconds(2));
             await Task.Delay(50);
@@ -94,7 +94,7 @@ public sealed class BrowserTests
     // Browser work finishes on its own schedule; the loop only polls, bounded so a broken page fails rather than hangs.
     private static async Task WaitUntil(Func<bool> condition, string what)
     {
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 300; i++)
         {
             try
             {

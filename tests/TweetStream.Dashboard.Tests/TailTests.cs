@@ -108,7 +108,7 @@ public sealed class TailTests
         public async Task<SseEvent> NextEventAsync(DashboardHost host)
         {
             _pending ??= ReadEventAsync();
-            for (var i = 0; i < 400 && !_pending.IsCompleted; i++)
+            for (var i = 0; i < 1200 && !_pending.IsCompleted; i++)
             {
                 host.Time.Advance(TimeSpan.FromSeconds(2));
                 await Task.WhenAny(_pending, Task.Delay(25));
