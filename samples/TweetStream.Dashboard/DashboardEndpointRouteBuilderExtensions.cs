@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using TweetStream;
 using TweetStream.Dashboard;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -21,6 +23,19 @@ public static class DashboardEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
+
+        // Fail at start with the fix, not at the first request with a resolution error.
+        var registered = endpoints.ServiceProvider.GetService<IServiceProviderIsService>();
+        if (registered is not null && !registered.IsService(typeof(DashboardCredentials)))
+        {
+            throw new InvalidOperationException("Call services.AddTweetDashboard(...) before MapTweetDashboard.");
+        }
+
+        if (registered is not null && !registered.IsService(typeof(IPostStore)))
+        {
+            throw new InvalidOperationException("The dashboard reads posts through IPostStore: register one (e.g. the SQLite store) before MapTweetDashboard.");
+        }
+
         prefix = prefix.Trim().TrimEnd('/');
         if (prefix.Length > 0 && prefix[0] != '/')
         {

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using Microsoft.Extensions.Options;
 using TweetStream.Dashboard.Tests.Support;
@@ -216,6 +218,22 @@ public sealed class LoginTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => DashboardHost.StartAsync(o => o.PasswordHash = weak));
         Assert.Contains("PasswordHash", error.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<OptionsValidationException>(() => DashboardHost.StartAsync(o => o.PasswordHash = "not a hash"));
+    }
+
+    [Fact]
+    public void Mapping_without_a_store_or_registration_says_what_is_missing()
+    {
+        var withoutStore = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        withoutStore.Services.AddTweetDashboard();
+        using var app1 = withoutStore.Build();
+        var error1 = Assert.Throws<InvalidOperationException>(() => app1.MapTweetDashboard());
+        Assert.Contains("IPostStore", error1.Message, StringComparison.Ordinal);
+
+        var withoutDashboard = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        withoutDashboard.Services.AddSingleton<IPostStore>(new FakePostStore());
+        using var app2 = withoutDashboard.Build();
+        var error2 = Assert.Throws<InvalidOperationException>(() => app2.MapTweetDashboard());
+        Assert.Contains("AddTweetDashboard", error2.Message, StringComparison.Ordinal);
     }
 
     [Fact]

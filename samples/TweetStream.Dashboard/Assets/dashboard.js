@@ -14,6 +14,7 @@
 //   #page-info, #prev-page, #next-page   paging
 //   #tail, #tail-status live tail list (newest first) and its connection state
 //   #logout             sign-out button
+// Login page (server-rendered, no script): #password, #login-submit, #login-error, #oidc-login (empty when off).
 'use strict';
 
 (function () {
