@@ -6,6 +6,7 @@ var command = args.Length > 0 ? args[0] : string.Empty;
 return command switch
 {
     "pipeline" => await PipelineCommand.RunAsync(args[1..]),
+    "generate" => GenerateCommand.Run(args[1..]),
     _ => RunBenchmarks(args),
 };
 

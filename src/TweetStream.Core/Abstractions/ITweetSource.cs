@@ -12,6 +12,9 @@ namespace TweetStream;
 /// source (bad configuration, credentials rejected); the pipeline then stops.</para>
 /// <para>Completing the enumeration means the source is exhausted (finite sources); cancellation of
 /// the token means the pipeline is stopping.</para>
+/// <para>The pipeline owns the source its factory returned: when the run ends (after the last
+/// acknowledgement) it disposes it if it implements <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>,
+/// so a source can flush its checkpoint there.</para>
 /// </remarks>
 public interface ITweetSource
 {

@@ -119,8 +119,29 @@ internal sealed class TweetPipeline
         using var deadline = stoppingToken.Register(() => StartDrainDeadline(hard));
 
         var reader = Task.Run(() => ReadSourceAsync(channel.Writer, stoppingToken, hard.Token), CancellationToken.None);
-        await BatchLoopAsync(channel.Reader, hard.Token).ConfigureAwait(false);
-        await reader.ConfigureAwait(false);
+        try
+        {
+            await BatchLoopAsync(channel.Reader, hard.Token).ConfigureAwait(false);
+            await reader.ConfigureAwait(false);
+        }
+        finally
+        {
+            // The source owns checkpoints and connections; it flushes and closes them after the last ack.
+            switch (_source)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+
+            if (_deadLetters is IDisposable d)
+            {
+                d.Dispose();
+            }
+        }
 
         Log.PipelineStopped(_logger, _name, Statistics.ToString());
         return Statistics;

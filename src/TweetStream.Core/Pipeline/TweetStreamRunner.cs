@@ -49,7 +49,10 @@ internal sealed class TweetStreamRunner(
         var transforms = parts.Transforms.Select(f => f(services)).ToArray();
         var sinks = parts.Sinks.Select(f => f(services)).ToArray();
         var deadLetters = parts.DeadLetters?.Invoke(services)
-            ?? new Sinks.JsonLinesDeadLetterSink(new DeadLetterOptions(), time, services.GetService<Transforms.Hashing.IHashingKeyProvider>());
+            ?? new Sinks.JsonLinesDeadLetterSink(
+                services.GetRequiredService<IOptionsMonitor<DeadLetterOptions>>().Get(name),
+                time,
+                services.GetService<Transforms.Hashing.IHashingKeyProvider>());
         return new TweetPipeline(
             name,
             source,

@@ -6,13 +6,15 @@ namespace TweetStream.Transforms.Hashing;
 /// </summary>
 internal sealed class HashHandles(IHashingKeyProvider keys) : ITransform
 {
-    private readonly Lazy<HandleHasher> _hasher = new(() => new HandleHasher(keys.Key));
+    // Resolved when the pipeline is built, so a missing or short key stops start-up instead of
+    // dead-lettering every post.
+    private readonly HandleHasher _hasher = new(keys.Key);
 
     public string Name => "hash-handles";
 
     public ValueTask ApplyAsync(TransformBatch batch, CancellationToken cancellationToken)
     {
-        var hasher = _hasher.Value;
+        var hasher = _hasher;
         for (var i = 0; i < batch.Count; i++)
         {
             var post = batch[i];

@@ -37,6 +37,12 @@ public static class HashHandlesExtensions
         return builder.AddTransform(sp => new HashHandles(sp.GetRequiredService<IHashingKeyProvider>()));
     }
 
+    private static bool IsStrongKey(string base64)
+    {
+        Span<byte> buffer = stackalloc byte[(base64.Length * 3 / 4) + 3];
+        return Convert.TryFromBase64String(base64.Trim(), buffer, out var written) && written >= 32;
+    }
+
     // The key is host-wide: authors and mentions hash alike in every pipeline.
     internal static OptionsBuilder<HashHandlesOptions> AddHashingKey(IServiceCollection services)
     {
@@ -45,6 +51,8 @@ public static class HashHandlesExtensions
         return services.AddOptions<HashHandlesOptions>()
             .Validate(o => !string.IsNullOrWhiteSpace(o.Key) || !string.IsNullOrWhiteSpace(o.KeyFile),
                 "No hashing key: set TweetStream:Hashing:Key (base64 of at least 32 random bytes) or TweetStream:Hashing:KeyFile.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.Key) || IsStrongKey(o.Key),
+                "TweetStream:Hashing:Key must be base64 of at least 32 bytes.")
             .ValidateOnStart();
     }
 }

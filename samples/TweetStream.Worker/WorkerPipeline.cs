@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Options;
+using TweetStream;
+
+namespace TweetStream.Worker;
+
+/// <summary>Wires the #london pipeline from configuration; every choice is a configuration key (see README).</summary>
+internal static class WorkerPipeline
+{
+    public const string Section = "TweetStream";
+
+    public static IServiceCollection AddWorkerPipeline(this IServiceCollection services, IConfiguration configuration, bool once)
+    {
+        var root = configuration.GetSection(Section);
+        var dataDirectory = Path.GetFullPath(root["DataDirectory"] is { Length: > 0 } d ? d : "data");
+
+        // Defaults live beside the data, never in the repository: a key file created on first run.
+        services.PostConfigure<HashHandlesOptions>(o =>
+        {
+            if (string.IsNullOrWhiteSpace(o.Key) && string.IsNullOrWhiteSpace(o.KeyFile))
+            {
+                o.KeyFile = Path.Combine(dataDirectory, "hashing.key");
+            }
+        });
+
+        services.AddTweetStream(pipeline =>
+        {
+            pipeline.ConfigurePipeline(root.GetSection("Pipeline"));
+            AddSource(pipeline, root, once, dataDirectory);
+            pipeline.AddHashHandles(root.GetSection("Hashing"));
+            AddRedaction(pipeline, root);
+            AddSinks(pipeline, root, dataDirectory);
+            pipeline.SetJsonLinesDeadLetters(o =>
+            {
+                root.GetSection("DeadLetters").Bind(o);
+                if (root.GetSection("DeadLetters")["Directory"] is not { Length: > 0 })
+                {
+                    o.Directory = Path.Combine(dataDirectory, "deadletters");
+                }
+            });
+        });
+
+        if (once)
+        {
+            services.StopHostWhenPipelinesComplete();
+        }
+
+        return services;
+    }
+
+    private static void AddSource(ITweetStreamBuilder pipeline, IConfigurationSection root, bool once, string dataDirectory)
+    {
+        // "auto": the X stream when a bearer token is configured, otherwise the bundled replay.
+        var configured = (root["Source"] ?? "auto").Trim().ToLowerInvariant();
+        if (configured == "auto")
+        {
+            configured = string.IsNullOrWhiteSpace(root.GetSection("X")["BearerToken"]) ? "replay" : "x";
+        }
+
+        foreach (var kind in configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            switch (kind)
+            {
+                case "replay":
+                    pipeline.AddReplaySource(o =>
+                    {
+                        root.GetSection("Replay").Bind(o);
+                        if (string.IsNullOrWhiteSpace(o.Path))
+                        {
+                            o.Path = Path.Combine(AppContext.BaseDirectory, "sample", "london.ndjson.gz");
+                        }
+
+                        if (once)
+                        {
+                            // A batch run reads the file to its end as fast as it can, once.
+                            o.Pace = false;
+                            o.Loop = false;
+                        }
+                    });
+                    break;
+                case "x":
+                    pipeline.AddXFilteredStream(root.GetSection("X"));
+                    break;
+                case "mastodon":
+                    pipeline.AddMastodonHashtagSource(o =>
+                    {
+                        o.StateFile = Path.Combine(dataDirectory, "state", "mastodon.json");
+                        root.GetSection("Mastodon").Bind(o);
+                    });
+                    break;
+                case "bluesky":
+                    pipeline.AddBlueskyJetstreamSource(o =>
+                    {
+                        o.StateFile = Path.Combine(dataDirectory, "state", "jetstream.json");
+                        root.GetSection("Bluesky").Bind(o);
+                    });
+                    break;
+                default:
+                    throw new OptionsValidationException(Section + ":Source", typeof(string),
+                        [$"Unknown source '{kind}' in TweetStream:Source. Use auto, replay, x, mastodon, bluesky or a comma-separated mix."]);
+            }
+        }
+    }
+
+    private static void AddRedaction(ITweetStreamBuilder pipeline, IConfigurationSection root)
+    {
+        var mode = (root["Redaction"] ?? "local").Trim().ToLowerInvariant();
+        switch (mode)
+        {
+            case "none":
+                break;
+            case "local":
+                break;
+            default:
+                throw new OptionsValidationException(Section + ":Redaction", typeof(string), [$"Unknown TweetStream:Redaction '{mode}'. Use local or none."]);
+        }
+    }
+
+    private static void AddSinks(ITweetStreamBuilder pipeline, IConfigurationSection root, string dataDirectory)
+    {
+        var sinks = (root["Sinks"] ?? "sqlite").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var sink in sinks)
+        {
+            switch (sink.ToLowerInvariant())
+            {
+                case "sqlite":
+                    pipeline.AddSqliteStore(o =>
+                    {
+                        root.GetSection("Sqlite").Bind(o);
+                        if (root.GetSection("Sqlite")["Path"] is not { Length: > 0 })
+                        {
+                            o.Path = Path.Combine(dataDirectory, "tweetstream.db");
+                        }
+                    });
+                    break;
+                case "jsonl":
+                    pipeline.AddJsonLinesSink(o =>
+                    {
+                        root.GetSection("JsonLines").Bind(o);
+                        if (root.GetSection("JsonLines")["Directory"] is not { Length: > 0 })
+                        {
+                            o.Directory = Path.Combine(dataDirectory, "posts");
+                        }
+                    });
+                    break;
+                case "console":
+                    pipeline.AddConsoleSink(root.GetSection("Console"));
+                    break;
+                default:
+                    throw new OptionsValidationException(Section + ":Sinks", typeof(string), [$"Unknown sink '{sink}' in TweetStream:Sinks. Use sqlite, jsonl or console."]);
+            }
+        }
+    }
+}

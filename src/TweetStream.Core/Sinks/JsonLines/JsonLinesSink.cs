@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+
+namespace TweetStream.Sinks.JsonLines;
+
+/// <summary>
+/// Appends posts as <see cref="PostJson"/> lines to <c>{prefix}-{yyyy-MM-dd}.jsonl</c>, the day being the
+/// post's <see cref="Post.CreatedAt"/> in UTC, so each file is one day partition (like the BigQuery table).
+/// </summary>
+/// <remarks>
+/// Tombstones are lines too (they carry <c>deleted_at</c>); readers honour them. Each batch is appended
+/// and flushed to disk before the call returns; a failed write throws and the pipeline retries the batch,
+/// so a line may appear twice after a partial failure (at-least-once: readers dedup by id).
+/// </remarks>
+internal sealed class JsonLinesSink : ISink
+{
+    // Per folder, process-wide: two pipelines pointed at the same folder must not interleave their appends.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    private readonly string _directory;
+    private readonly string _prefix;
+    private readonly SemaphoreSlim _gate;
+
+    public JsonLinesSink(JsonLinesSinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _directory = Path.GetFullPath(options.Directory);
+        _prefix = options.FilePrefix;
+        _gate = Gates.GetOrAdd(_directory, static _ => new SemaphoreSlim(1, 1));
+    }
+
+    public string Name => "jsonl";
+
+    internal string PathFor(DateOnly day) =>
+        Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"{_prefix}-{day:yyyy-MM-dd}.jsonl"));
+
+    public async ValueTask WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (SinkGuards.MarkUnstorable(batch) == 0)
+        {
+            return;
+        }
+
+        // Batches nearly always hold one day; a list keeps the common case allocation-light and ordered.
+        var days = new List<(DateOnly Day, ArrayBufferWriter<byte> Buffer)>(1);
+        using (var writer = new Utf8JsonWriter(Stream.Null, WriterOptions))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (batch.GetFailure(i) is not null)
+                {
+                    continue;
+                }
+
+                var post = SinkGuards.WithoutDisplayName(batch[i]);
+                var buffer = BufferFor(days, DateOnly.FromDateTime(post.CreatedAt.UtcDateTime));
+                writer.Reset(buffer);
+                PostJson.Write(writer, post);
+                writer.Flush();
+                buffer.Write("\n"u8);
+            }
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Directory.CreateDirectory(_directory);
+            foreach (var (day, buffer) in days)
+            {
+                var stream = new FileStream(PathFor(day), FileMode.Append, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous);
+                await using (stream.ConfigureAwait(false))
+                {
+                    await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static ArrayBufferWriter<byte> BufferFor(List<(DateOnly Day, ArrayBufferWriter<byte> Buffer)> days, DateOnly day)
+    {
+        foreach (var (d, buffer) in days)
+        {
+            if (d == day)
+            {
+                return buffer;
+            }
+        }
+
+        var created = new ArrayBufferWriter<byte>(16 * 1024);
+        days.Add((day, created));
+        return created;
+    }
+}

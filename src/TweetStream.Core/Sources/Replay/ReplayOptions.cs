@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TweetStream;
+
+/// <summary>Settings of the replay source, which reads recorded X API v2 stream lines from an NDJSON file.</summary>
+/// <remarks>
+/// The file holds one stream message per line, exactly as the X filtered stream sends them (plain, or gzip
+/// when the name ends in <c>.gz</c> or the content starts with the gzip magic bytes). Blank keep-alive lines
+/// are skipped; lines that cannot be decoded are dead-lettered with the reason.
+/// </remarks>
+public sealed class ReplayOptions
+{
+    /// <summary>The NDJSON file to read (<c>.ndjson</c> or <c>.ndjson.gz</c>). Required.</summary>
+    [Required]
+    public string? Path { get; set; }
+
+    /// <summary>
+    /// Where the acknowledged offset is kept. When set, a restart resumes after the last line every earlier
+    /// line of which was acknowledged (at-least-once: lines in flight at a crash are read again). Default none:
+    /// every run reads the file from the start.
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>
+    /// Pace the replay to real time: wait between posts for the gap between their <c>created_at</c>
+    /// (divided by <see cref="Speed"/>, each wait capped at 5 seconds). Default false: read as fast as the
+    /// pipeline takes posts.
+    /// </summary>
+    public bool Pace { get; set; }
+
+    /// <summary>Pacing speed-up factor when <see cref="Pace"/> is on: 2 plays twice as fast. Default 1.</summary>
+    [Range(0.001, 1_000_000.0)]
+    public double Speed { get; set; } = 1.0;
+
+    /// <summary>Start again at the beginning after the end, for a never-ending demo. Default false.</summary>
+    public bool Loop { get; set; }
+}

@@ -1,0 +1,363 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TweetStream.Sinks;
+using TweetStream.Sinks.Sqlite;
+using TweetStream.Tests.Sinks.Support;
+using TweetStream.Tests.Support;
+using Xunit.Abstractions;
+
+namespace TweetStream.Tests.Sinks;
+
+public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _dir = TestPaths.CreateTempDirectory();
+
+    private string DbPath => _dir.Combine("db", "tweetstream.db");
+
+    public void Dispose() => _dir.Dispose();
+
+    private SqliteStore CreateStore(int maxPageSize = 500) => new(new SqliteStoreOptions { Path = DbPath, MaxPageSize = maxPageSize });
+
+    private static PostQuery Everything(int page = 1, int pageSize = 50) =>
+        new(DateTimeOffset.MinValue.AddYears(1), DateTimeOffset.MaxValue.AddYears(-1), page, pageSize);
+
+    [Fact]
+    public async Task Creates_the_schema_in_WAL_mode_with_a_version()
+    {
+        using (var store = CreateStore())
+        {
+            await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default);
+            Assert.Equal("wal", RawDb.Scalar(DbPath, "PRAGMA journal_mode"));
+        }
+
+        Assert.Equal((long)SqliteStore.SchemaVersion, RawDb.Scalar(DbPath, "PRAGMA user_version"));
+        Assert.Equal(1L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'posts_created_at'"));
+    }
+
+    [Fact]
+    public async Task Refuses_a_database_from_a_newer_schema_version()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        RawDb.Scalar(DbPath, "PRAGMA user_version = 99");
+        using var store = CreateStore();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask());
+        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stores_every_field_and_reads_it_back()
+    {
+        using var store = CreateStore();
+        var post = SinkPosts.Hashed(1, piiTypes: ["EMAIL", "UK_PHONE"]) with { Hashtags = ["london", "Zürich"], MatchedRules = ["london", "rule \"2\""] };
+
+        await store.WriteAsync(SinkPosts.Batch(post), default);
+        var page = await store.QueryAsync(Everything(), default);
+
+        var read = Assert.Single(page.Items);
+        Assert.Equal(post.Id, read.Id);
+        Assert.Equal(post.Source, read.Source);
+        Assert.Equal(post.CreatedAt, read.CreatedAt);
+        Assert.Equal(post.ReceivedAt, read.ReceivedAt);
+        Assert.Equal(post.Text, read.Text);
+        Assert.Equal(post.Author, read.Author);
+        Assert.Equal(post.Language, read.Language);
+        Assert.Equal(post.Url, read.Url);
+        Assert.Equal(post.Hashtags, read.Hashtags);
+        Assert.Equal(post.MatchedRules, read.MatchedRules);
+        Assert.Equal(post.PiiTypes, read.PiiTypes);
+        Assert.Null(read.DeletedAt);
+        var row = Assert.Single(RawDb.Rows(DbPath));
+        Assert.Equal(post.CreatedAt.ToUnixTimeMilliseconds(), row["created_at"]);
+        Assert.Equal("[\"EMAIL\",\"UK_PHONE\"]", row["pii_types"]);
+    }
+
+    [Fact]
+    public async Task The_same_post_twice_is_stored_once()
+    {
+        using var store = CreateStore();
+        var post = SinkPosts.Hashed(1);
+
+        await store.WriteAsync(SinkPosts.Batch(post, post), default);
+        await store.WriteAsync(SinkPosts.Batch(post), default);
+
+        Assert.Single(RawDb.Rows(DbPath));
+        Assert.Equal(1, (await store.QueryAsync(Everything(), default)).TotalCount);
+    }
+
+    [Fact]
+    public async Task A_tombstone_after_the_post_blanks_the_row_and_hides_it()
+    {
+        using var store = CreateStore();
+        var post = SinkPosts.Hashed(1, piiTypes: "EMAIL");
+        var deletedAt = SinkPosts.T0.AddHours(1);
+
+        await store.WriteAsync(SinkPosts.Batch(post, SinkPosts.Hashed(2)), default);
+        await store.WriteAsync(SinkPosts.Batch(Post.Tombstone(post.Id, "x", deletedAt)), default);
+
+        var row = Assert.Single(RawDb.Rows(DbPath, "id = 'x:1'"));
+        Assert.Equal(string.Empty, row["text"]);
+        Assert.Equal(string.Empty, row["author_hash"]);
+        Assert.Equal(string.Empty, row["author_id_hash"]);
+        Assert.Equal("[]", row["pii_types"]);
+        Assert.Equal("[]", row["hashtags"]);
+        Assert.Null(row["url"]);
+        Assert.Equal(deletedAt.ToUnixTimeMilliseconds(), row["deleted_at"]);
+        Assert.Equal(post.CreatedAt.ToUnixTimeMilliseconds(), row["created_at"]);
+        var page = await store.QueryAsync(Everything(), default);
+        Assert.Equal(["x:2"], page.Items.Select(p => p.Id));
+        Assert.Equal(1, page.TotalCount);
+        Assert.Empty((await store.GetStatisticsAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, default)).RedactionsByType);
+    }
+
+    [Fact]
+    public async Task A_tombstone_before_the_post_keeps_the_late_post_deleted()
+    {
+        using var store = CreateStore();
+        var post = SinkPosts.Hashed(1);
+        var deletedAt = SinkPosts.T0.AddHours(1);
+
+        await store.WriteAsync(SinkPosts.Batch(Post.Tombstone(post.Id, "x", deletedAt)), default);
+        var tombstoneRow = Assert.Single(RawDb.Rows(DbPath));
+        Assert.Equal(deletedAt.ToUnixTimeMilliseconds(), tombstoneRow["deleted_at"]);
+        await store.WriteAsync(SinkPosts.Batch(post), default);
+
+        var row = Assert.Single(RawDb.Rows(DbPath));
+        Assert.Equal(string.Empty, row["text"]);
+        Assert.Equal(string.Empty, row["author_hash"]);
+        Assert.Equal(deletedAt.ToUnixTimeMilliseconds(), row["deleted_at"]);
+        Assert.Empty((await store.QueryAsync(Everything(), default)).Items);
+    }
+
+    [Fact]
+    public async Task A_duplicate_of_a_deleted_post_does_not_resurrect_it()
+    {
+        using var store = CreateStore();
+        var post = SinkPosts.Hashed(1);
+
+        await store.WriteAsync(SinkPosts.Batch(post), default);
+        await store.WriteAsync(SinkPosts.Batch(Post.Tombstone(post.Id, "x", SinkPosts.T0.AddHours(1))), default);
+        // Redelivery after a restart: the original, then the same batch again with the tombstone.
+        await store.WriteAsync(SinkPosts.Batch(post), default);
+        await store.WriteAsync(SinkPosts.Batch(post, Post.Tombstone(post.Id, "x", SinkPosts.T0.AddHours(2))), default);
+
+        var row = Assert.Single(RawDb.Rows(DbPath));
+        Assert.Equal(string.Empty, row["text"]);
+        Assert.Equal(SinkPosts.T0.AddHours(1).ToUnixTimeMilliseconds(), row["deleted_at"]);
+        Assert.Equal(0, (await store.QueryAsync(Everything(), default)).TotalCount);
+    }
+
+    [Fact]
+    public async Task Range_query_returns_exactly_the_posts_in_from_to_newest_first_with_paging()
+    {
+        using var store = CreateStore();
+        var posts = Enumerable.Range(0, 30).Select(i => SinkPosts.Hashed(i, SinkPosts.T0.AddMinutes(i))).ToArray();
+        // Two posts share a timestamp: paging must still be a stable total order (id breaks the tie).
+        posts[12] = posts[12] with { CreatedAt = posts[11].CreatedAt };
+        await store.WriteAsync(SinkPosts.Batch(posts[..15]), default);
+        await store.WriteAsync(SinkPosts.Batch(posts[15..]), default);
+        var from = SinkPosts.T0.AddMinutes(5);
+        var to = SinkPosts.T0.AddMinutes(20);
+
+        var pages = new List<PostPage>();
+        for (var page = 1; page <= 5; page++)
+        {
+            pages.Add(await store.QueryAsync(new PostQuery(from, to, page, 4), default));
+        }
+
+        var expected = posts.Where(p => p.CreatedAt >= from && p.CreatedAt < to)
+            .OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id, StringComparer.Ordinal).Select(p => p.Id).ToList();
+        Assert.Equal(15, expected.Count);
+        Assert.Equal(expected, pages.SelectMany(p => p.Items).Select(p => p.Id));
+        Assert.All(pages, p => Assert.Equal(15, p.TotalCount));
+        Assert.Equal([4, 4, 4, 3, 0], pages.Select(p => p.Items.Count));
+        Assert.Equal("x:19", pages[0].Items[0].Id);
+        Assert.Equal("x:5", pages[3].Items[^1].Id);
+        Assert.Equal([1, 2, 3, 4, 5], pages.Select(p => p.Page));
+    }
+
+    [Fact]
+    public async Task Range_bounds_compare_instants_whatever_the_offset()
+    {
+        using var store = CreateStore();
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1, SinkPosts.T0)), default);
+        var sameInstantInParis = SinkPosts.T0.ToOffset(TimeSpan.FromHours(1));
+
+        Assert.Equal(1, (await store.QueryAsync(new PostQuery(sameInstantInParis, sameInstantInParis.AddTicks(TimeSpan.TicksPerMillisecond)), default)).TotalCount);
+        Assert.Equal(0, (await store.QueryAsync(new PostQuery(sameInstantInParis.AddHours(-1), sameInstantInParis), default)).TotalCount);
+        Assert.Equal(0, (await store.QueryAsync(new PostQuery(SinkPosts.T0.AddTicks(1), SinkPosts.T0.AddHours(1)), default)).TotalCount);
+        Assert.Equal(1, (await store.QueryAsync(new PostQuery(SinkPosts.T0.AddHours(-1), SinkPosts.T0.AddTicks(1)), default)).TotalCount);
+    }
+
+    [Fact]
+    public async Task Page_size_is_capped_at_MaxPageSize()
+    {
+        using var store = CreateStore(maxPageSize: 3);
+        await store.WriteAsync(SinkPosts.Batch([.. Enumerable.Range(0, 10).Select(i => SinkPosts.Hashed(i))]), default);
+
+        var page = await store.QueryAsync(Everything(page: 2, pageSize: 1000), default);
+
+        Assert.Equal(3, page.PageSize);
+        Assert.Equal(["x:6", "x:5", "x:4"], page.Items.Select(p => p.Id));
+        Assert.Equal(10, page.TotalCount);
+    }
+
+    [Fact]
+    public async Task Statistics_count_posts_per_UTC_hour_and_posts_per_PII_type()
+    {
+        using var store = CreateStore();
+        var h10 = SinkPosts.T0;
+        await store.WriteAsync(SinkPosts.Batch(
+            SinkPosts.Hashed(1, h10.AddMinutes(1), "EMAIL"),
+            SinkPosts.Hashed(2, h10.AddMinutes(59), "EMAIL", "EMAIL", "UK_PHONE"),
+            SinkPosts.Hashed(3, h10.AddHours(1)),
+            SinkPosts.Hashed(4, h10.AddHours(3).AddMinutes(30), "IBAN"),
+            SinkPosts.Hashed(5, h10.AddHours(3).AddMinutes(31), "IBAN"),
+            SinkPosts.Hashed(6, h10.AddHours(5), "CREDIT_CARD")), default);
+        await store.WriteAsync(SinkPosts.Batch(Post.Tombstone("x:5", "x", h10.AddHours(6))), default);
+
+        var stats = await store.GetStatisticsAsync(h10, h10.AddHours(5), default);
+
+        Assert.Equal(
+            new KeyValuePair<DateTimeOffset, long>[] { new(h10, 2), new(h10.AddHours(1), 1), new(h10.AddHours(3), 1) },
+            stats.PostsPerHour);
+        Assert.Equal(
+            new Dictionary<string, long> { ["EMAIL"] = 2, ["UK_PHONE"] = 1, ["IBAN"] = 1 }.OrderBy(p => p.Key, StringComparer.Ordinal),
+            stats.RedactionsByType.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Refuses_a_post_whose_author_is_not_hashed()
+    {
+        var raw = SinkPosts.Hashed(1) with { Author = new PostAuthor("424242", "alice_raw_handle") };
+        var batch = SinkPosts.Batch(raw, SinkPosts.Hashed(2));
+        using (var store = CreateStore())
+        {
+            await store.WriteAsync(batch, default);
+        }
+
+        Assert.Equal(SinkGuards.UnhashedAuthor, batch.GetFailure(0)?.Reason);
+        Assert.False(batch.GetFailure(0)!.Retryable);
+        Assert.Null(batch.GetFailure(1));
+        Assert.Equal(["x:2"], RawDb.Rows(DbPath).Select(r => r["id"]));
+        var bytes = RawDb.AllBytes(DbPath);
+        Assert.Equal(-1, bytes.AsSpan().IndexOf("alice_raw_handle"u8));
+        Assert.NotEqual(-1, bytes.AsSpan().IndexOf("k1:handle2"u8));
+    }
+
+    [Fact]
+    public async Task Reads_are_not_blocked_by_an_open_write_transaction()
+    {
+        using var store = CreateStore();
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default);
+
+        using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        other.Open();
+        // EXCLUSIVE: without WAL this would lock readers out until the writer commits.
+        using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN EXCLUSIVE; UPDATE posts SET text = 'changing' WHERE id = 'x:1';";
+            begin.ExecuteNonQuery();
+        }
+
+        var page = await store.QueryAsync(Everything(), default);
+
+        Assert.Equal("post 1 #london", Assert.Single(page.Items).Text);
+    }
+
+    [Fact]
+    public async Task A_write_blocked_by_another_writer_throws_after_the_busy_timeout_so_the_pipeline_retries()
+    {
+        using var store = new SqliteStore(new SqliteStoreOptions { Path = DbPath, BusyTimeout = TimeSpan.FromMilliseconds(1) });
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default);
+        using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        other.Open();
+        var holding = other.BeginTransaction(deferred: false);
+
+        var error = await Assert.ThrowsAsync<SqliteException>(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(2)), default).AsTask());
+        Assert.Equal(5, error.SqliteErrorCode); // SQLITE_BUSY
+        holding.Dispose();
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(2)), default);
+        Assert.Equal(2, (await store.QueryAsync(Everything(), default)).TotalCount);
+    }
+
+    [Fact]
+    public async Task Concurrent_batches_all_commit()
+    {
+        using var store = CreateStore();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            for (var b = 0; b < 10; b++)
+            {
+                var batch = SinkPosts.Batch([.. Enumerable.Range(0, 50).Select(i => SinkPosts.Hashed((t * 10_000) + (b * 100) + i))]);
+                await store.WriteAsync(batch, default);
+                _ = await store.QueryAsync(Everything(pageSize: 5), default);
+            }
+        })));
+
+        Assert.Equal(4000, (await store.QueryAsync(Everything(), default)).TotalCount);
+    }
+
+    [Fact]
+    public async Task Registration_shares_one_store_between_the_sink_and_IPostStore()
+    {
+        var services = new ServiceCollection();
+        services.AddTweetStream(p => p.AddSqliteStore(o => o.Path = DbPath));
+        services.AddTweetStream("second", p => p.AddSqliteStore(o => o.Path = DbPath));
+        await using var provider = services.BuildServiceProvider();
+
+        var components = provider.GetRequiredService<IOptionsMonitor<PipelineComponents>>();
+        var first = components.Get("default").Sinks.Single()(provider);
+        var second = components.Get("second").Sinks.Single()(provider);
+        var reader = provider.GetRequiredService<IPostStore>();
+
+        Assert.IsType<SqliteStore>(first);
+        Assert.Same(first, second);
+        Assert.Same(first, reader);
+        await first.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default);
+        Assert.Equal(1, (await reader.QueryAsync(Everything(), default)).TotalCount);
+    }
+
+    [Fact]
+    public void Invalid_options_are_rejected_at_start_up()
+    {
+        var services = new ServiceCollection();
+        services.AddTweetStream(p => p.AddSqliteStore(o => o.MaxPageSize = 0));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptionsMonitor<SqliteStoreOptions>>().Get("default"));
+        Assert.Contains("MaxPageSize", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Measures_write_throughput()
+    {
+        const int Total = 100_000, BatchSize = 500;
+        var posts = Enumerable.Range(0, Total).Select(i => SinkPosts.Hashed(i, piiTypes: i % 10 == 0 ? ["EMAIL"] : [])).ToArray();
+        using var store = CreateStore();
+        await store.WriteAsync(SinkPosts.Batch(posts[0]), default);
+
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < Total; i += BatchSize)
+        {
+            await store.WriteAsync(SinkPosts.Batch(posts[i..(i + BatchSize)]), default);
+        }
+
+        watch.Stop();
+        var rate = Total / watch.Elapsed.TotalSeconds;
+        output.WriteLine(FormattableString.Invariant($"SQLite upsert: {Total} new rows in batches of {BatchSize}: {watch.Elapsed.TotalMilliseconds:F0} ms, {rate:F0} rows/s"));
+
+        watch.Restart();
+        for (var i = 0; i < Total; i += BatchSize)
+        {
+            await store.WriteAsync(SinkPosts.Batch(posts[i..(i + BatchSize)]), default);
+        }
+
+        watch.Stop();
+        output.WriteLine(FormattableString.Invariant($"SQLite upsert: {Total} duplicate rows in batches of {BatchSize}: {watch.Elapsed.TotalMilliseconds:F0} ms, {Total / watch.Elapsed.TotalSeconds:F0} rows/s"));
+        Assert.Equal(Total, (await store.QueryAsync(Everything(), default)).TotalCount);
+    }
+}
