@@ -52,7 +52,8 @@ public sealed partial class DashboardHost : IAsyncDisposable
         string? dataDirectory = null,
         bool setPassword = true,
         FakeTimeProvider? time = null,
-        Action<WebApplication>? configureApp = null)
+        Action<WebApplication>? configureApp = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -66,7 +67,15 @@ public sealed partial class DashboardHost : IAsyncDisposable
         time ??= new FakeTimeProvider(Now);
         var console = new CapturingConsole();
         builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Services.AddSingleton<IPostStore>(store);
+        if (configureServices is null)
+        {
+            builder.Services.AddSingleton<IPostStore>(store);
+        }
+        else
+        {
+            configureServices(builder.Services);
+        }
+
         builder.Services.AddSingleton<IDashboardConsole>(console);
         builder.Services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         builder.Services.AddTweetDashboard(o =>
