@@ -1,14 +1,33 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using TweetStream;
+using TweetStream.Dashboard;
 using TweetStream.Pipeline;
 using TweetStream.Worker;
 
-// `--once`: run the configured finite source to its end, drain, print the summary, exit.
-// Otherwise: keep replaying (paced) and serve HTTP until stopped.
+// Commands:
+//   (none)          keep replaying (paced) or streaming, serve the dashboard, health and metrics over HTTP
+//   --once          run the configured finite source to its end, drain, print the summary, exit
+//   hash-password   print the hash of a dashboard password (argument or stdin) for TweetStream:Dashboard:PasswordHash
+if (args.Length > 0 && args[0] == "hash-password")
+{
+    var password = args.Length > 1 ? args[1] : Console.In.ReadLine();
+    if (string.IsNullOrEmpty(password))
+    {
+        await Console.Error.WriteLineAsync("usage: hash-password <password>   (or pipe it on stdin)");
+        return 2;
+    }
+
+    Console.WriteLine(DashboardPassword.Hash(password));
+    return 0;
+}
+
 var once = args.Contains("--once");
 var hostArgs = args.Where(a => a != "--once").ToArray();
 
 if (once)
 {
-    var builder = Host.CreateApplicationBuilder(hostArgs);
+    // Settings ship beside the binary; data/ stays relative to the working directory.
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
     builder.Services.AddWorkerPipeline(builder.Configuration, once: true);
     using var host = builder.Build();
     var status = host.Services.GetRequiredService<ITweetStreamStatus>();
@@ -31,7 +50,7 @@ if (once)
 }
 else
 {
-    var builder = WebApplication.CreateBuilder(hostArgs);
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
     var port = Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } p ? p : "8080";
     if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
     {
@@ -39,10 +58,32 @@ else
     }
 
     builder.Services.AddWorkerPipeline(builder.Configuration, once: false);
-    builder.Services.AddHealthChecks();
+    var dataDirectory = WorkerPipeline.DataDirectory(builder.Configuration);
+    builder.Services.AddTweetDashboard(o =>
+    {
+        o.DataDirectory = dataDirectory;
+        builder.Configuration.GetSection("TweetStream:Dashboard").Bind(o);
+    });
+    builder.Services.AddHealthChecks()
+        .AddCheck<PipelineHealthCheck>("pipeline", tags: ["ready"])
+        .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+
     var app = builder.Build();
-    app.MapHealthChecks("/healthz");
-    app.MapHealthChecks("/readyz");
+
+    // Liveness says only that the process answers; readiness checks the pipelines and the store.
+    app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+    app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+    app.MapGet("/metrics", (ITweetStreamStatus status) => Results.Text(MetricsEndpoint.Render(status), "text/plain; version=0.0.4"))
+        .RequireAuthorization(DashboardAuthentication.Policy);
+    app.MapTweetDashboard();
+
+    app.Lifetime.ApplicationStarted.Register(() =>
+    {
+        foreach (var url in app.Urls)
+        {
+            Console.WriteLine("TweetStream dashboard: " + url.Replace("0.0.0.0", "localhost", StringComparison.Ordinal) + "/");
+        }
+    });
     await app.RunAsync();
     return 0;
 }

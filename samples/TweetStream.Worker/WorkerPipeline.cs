@@ -8,10 +8,13 @@ internal static class WorkerPipeline
 {
     public const string Section = "TweetStream";
 
+    public static string DataDirectory(IConfiguration configuration) =>
+        Path.GetFullPath(configuration.GetSection(Section)["DataDirectory"] is { Length: > 0 } d ? d : "data");
+
     public static IServiceCollection AddWorkerPipeline(this IServiceCollection services, IConfiguration configuration, bool once)
     {
         var root = configuration.GetSection(Section);
-        var dataDirectory = Path.GetFullPath(root["DataDirectory"] is { Length: > 0 } d ? d : "data");
+        var dataDirectory = DataDirectory(configuration);
 
         // Defaults live beside the data, never in the repository: a key file created on first run.
         services.PostConfigure<HashHandlesOptions>(o =>
@@ -74,6 +77,7 @@ internal static class WorkerPipeline
                             // A batch run reads the file to its end as fast as it can, once.
                             o.Pace = false;
                             o.Loop = false;
+                            o.RebaseTimestamps = false;
                         }
                     });
                     break;

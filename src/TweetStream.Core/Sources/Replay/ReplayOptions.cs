@@ -32,6 +32,12 @@ public sealed class ReplayOptions
     [Range(0.001, 1_000_000.0)]
     public double Speed { get; set; } = 1.0;
 
+    /// <summary>
+    /// Give each replayed post the time it was replayed as its creation time, so a recorded stream looks
+    /// live (dashboards, soak tests). Default false: posts keep their recorded <c>created_at</c>.
+    /// </summary>
+    public bool RebaseTimestamps { get; set; }
+
     /// <summary>Start again at the beginning after the end, for a never-ending demo. Default false.</summary>
     public bool Loop { get; set; }
 }

@@ -148,6 +148,12 @@ internal sealed class ReplaySource : ITweetSource, IAsyncDisposable, IDisposable
                         lastCreated = post.CreatedAt;
                     }
 
+                    if (_options.RebaseTimestamps && item.Post is { IsTombstone: false } replayed)
+                    {
+                        var now = _time.GetUtcNow();
+                        item = SourceItem.ForPost(replayed with { CreatedAt = now, ReceivedAt = now }, item.EncodedSize, item.Acknowledgement);
+                    }
+
                     yield return item;
                 }
 

@@ -251,6 +251,22 @@ public sealed class ReplaySourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Rebased_timestamps_make_a_recording_look_live()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        var path = WriteLines("rebased.ndjson", GoodLine(1), GoodLine(2));
+        using var source = new ReplaySource(new ReplayOptions { Path = path, RebaseTimestamps = true }, time);
+        await using var e = source.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
+
+        Assert.True(await e.MoveNextAsync());
+        Assert.Equal(time.GetUtcNow(), e.Current.Post!.CreatedAt);
+        time.Advance(TimeSpan.FromMinutes(3));
+        Assert.True(await e.MoveNextAsync());
+        Assert.Equal(time.GetUtcNow(), e.Current.Post!.CreatedAt);
+        Assert.Equal("x:2", e.Current.Post.Id);
+    }
+
+    [Fact]
     public async Task Loop_starts_again_at_the_end_and_checkpoints_stay_file_offsets()
     {
         var path = WriteLines("two.ndjson", GoodLine(1), GoodLine(2));
