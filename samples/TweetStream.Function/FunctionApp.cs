@@ -16,7 +16,8 @@ internal static class FunctionApp
         Action<WebApplicationBuilder>? configure = null,
         Action<ITweetStreamBuilder>? configurePipeline = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json beside the binary holds the embedded default, wherever the host is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var port = Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } p ? p : "8080";
         if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
         {
