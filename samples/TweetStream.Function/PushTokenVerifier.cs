@@ -84,6 +84,13 @@ internal sealed class GooglePushTokenVerifier : IPushTokenVerifier
             Log.KeysUnavailable(_logger, ex.Message);
             return TokenCheck.Unavailable;
         }
+#pragma warning disable CA1031 // A token that is not even a JWT makes the library throw format and JSON errors: all mean "not authenticated".
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            Log.TokenRejected(_logger, "malformed token (" + ex.GetType().Name + ")");
+            return TokenCheck.Unauthenticated;
+        }
 
         if (payload.EmailVerified && string.Equals(payload.Email, _options.ServiceAccountEmail, StringComparison.OrdinalIgnoreCase))
         {
