@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using TweetStream.Tests.Support;
+
+namespace TweetStream.Worker.Tests;
+
+public sealed class ServeTests
+{
+    [Fact]
+    public async Task Without_once_the_worker_serves_health_and_a_login_protected_dashboard_with_live_posts()
+    {
+        using var dir = TestPaths.CreateTempDirectory();
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = dir.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(WorkerProcess.WorkerDll);
+        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["TweetStream__Replay__Speed"] = "100000";
+        using var process = Process.Start(start)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitFor(() => output.Any(l => l.Contains($"TweetStream dashboard: http://localhost:{port}/", StringComparison.Ordinal)), process, output);
+
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/posts")).StatusCode);
+            var page = await http.GetAsync("/");
+            Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+            Assert.Contains("/login", page.Headers.Location!.ToString(), StringComparison.Ordinal);
+            Assert.NotEqual(HttpStatusCode.OK, (await http.GetAsync("/metrics")).StatusCode);
+
+            // The replay keeps running (looped, rebased to now) into the store the dashboard reads.
+            Assert.True(File.Exists(Path.Combine(dir.Path, "data", "dashboard-password.hash")));
+            Assert.Contains(output, l => l.Contains("generated a login password", StringComparison.Ordinal));
+            await WaitFor(() => File.Exists(Path.Combine(dir.Path, "data", "tweetstream.db")), process, output);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task WaitFor(Func<bool> condition, Process process, IEnumerable<string> output)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.False(process.HasExited, "worker exited: " + string.Join('\n', output));
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "timed out; output: " + string.Join('\n', output));
+            await Task.Delay(50);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
