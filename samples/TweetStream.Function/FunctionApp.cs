@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using TweetStream.Pipeline;
+using TweetStream.Samples;
 
 namespace TweetStream.Function;
 
@@ -48,7 +49,7 @@ internal static class FunctionApp
     public static IServiceCollection AddPushFunction(this IServiceCollection services, IConfiguration configuration, Action<ITweetStreamBuilder>? configurePipeline)
     {
         var root = configuration.GetSection(Section);
-        var dataDirectory = Path.GetFullPath(root["DataDirectory"] is { Length: > 0 } d ? d : "data");
+        var dataDirectory = SampleConfiguration.DataDirectory(configuration);
 
         services.AddOptions<PushEndpointOptions>()
             .Bind(root.GetSection("Push"))
@@ -66,14 +67,7 @@ internal static class FunctionApp
                 ? ActivatorUtilities.CreateInstance<GooglePushTokenVerifier>(sp)
                 : new NoPushTokenVerifier());
 
-        // Defaults live beside the data, never in the repository: a key file created on first run.
-        services.PostConfigure<HashHandlesOptions>(o =>
-        {
-            if (string.IsNullOrWhiteSpace(o.Key) && string.IsNullOrWhiteSpace(o.KeyFile))
-            {
-                o.KeyFile = Path.Combine(dataDirectory, "hashing.key");
-            }
-        });
+        services.UseGeneratedHashingKeyBesideData(dataDirectory);
 
         services.AddTweetStream(pipeline =>
         {
@@ -92,53 +86,9 @@ internal static class FunctionApp
             // Posts on the topic are hashed already (hashed ones pass through); this keeps a raw handle published
             // by a misconfigured producer out of the sinks.
             pipeline.AddHashHandles(root.GetSection("Hashing"));
-            AddSinks(pipeline, root, dataDirectory);
-            pipeline.SetJsonLinesDeadLetters(o =>
-            {
-                root.GetSection("DeadLetters").Bind(o);
-                if (root.GetSection("DeadLetters")["Directory"] is not { Length: > 0 })
-                {
-                    o.Directory = Path.Combine(dataDirectory, "deadletters");
-                }
-            });
+            pipeline.AddConfiguredSinks(root, dataDirectory);
             configurePipeline?.Invoke(pipeline);
         });
         return services;
-    }
-
-    private static void AddSinks(ITweetStreamBuilder pipeline, IConfigurationSection root, string dataDirectory)
-    {
-        var sinks = (root["Sinks"] ?? "sqlite").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        foreach (var sink in sinks)
-        {
-            switch (sink.ToLowerInvariant())
-            {
-                case "sqlite":
-                    pipeline.AddSqliteStore(o =>
-                    {
-                        root.GetSection("Sqlite").Bind(o);
-                        if (root.GetSection("Sqlite")["Path"] is not { Length: > 0 })
-                        {
-                            o.Path = Path.Combine(dataDirectory, "tweetstream.db");
-                        }
-                    });
-                    break;
-                case "jsonl":
-                    pipeline.AddJsonLinesSink(o =>
-                    {
-                        root.GetSection("JsonLines").Bind(o);
-                        if (root.GetSection("JsonLines")["Directory"] is not { Length: > 0 })
-                        {
-                            o.Directory = Path.Combine(dataDirectory, "posts");
-                        }
-                    });
-                    break;
-                case "console":
-                    pipeline.AddConsoleSink(root.GetSection("Console"));
-                    break;
-                default:
-                    throw new OptionsValidationException(Section + ":Sinks", typeof(string), [$"Unknown sink '{sink}' in TweetStream:Sinks. Use sqlite, jsonl or console."]);
-            }
-        }
     }
 }

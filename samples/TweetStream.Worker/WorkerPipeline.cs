@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using TweetStream;
+using TweetStream.Samples;
 
 namespace TweetStream.Worker;
 
@@ -8,22 +9,14 @@ internal static class WorkerPipeline
 {
     public const string Section = "TweetStream";
 
-    public static string DataDirectory(IConfiguration configuration) =>
-        Path.GetFullPath(configuration.GetSection(Section)["DataDirectory"] is { Length: > 0 } d ? d : "data");
+    public static string DataDirectory(IConfiguration configuration) => SampleConfiguration.DataDirectory(configuration);
 
     public static IServiceCollection AddWorkerPipeline(this IServiceCollection services, IConfiguration configuration, bool once)
     {
         var root = configuration.GetSection(Section);
         var dataDirectory = DataDirectory(configuration);
 
-        // Defaults live beside the data, never in the repository: a key file created on first run.
-        services.PostConfigure<HashHandlesOptions>(o =>
-        {
-            if (string.IsNullOrWhiteSpace(o.Key) && string.IsNullOrWhiteSpace(o.KeyFile))
-            {
-                o.KeyFile = Path.Combine(dataDirectory, "hashing.key");
-            }
-        });
+        services.UseGeneratedHashingKeyBesideData(dataDirectory);
 
         services.AddTweetStream(pipeline =>
         {
@@ -31,15 +24,7 @@ internal static class WorkerPipeline
             AddSource(pipeline, root, once, dataDirectory);
             pipeline.AddHashHandles(root.GetSection("Hashing"));
             AddRedaction(pipeline, root);
-            AddSinks(pipeline, root, dataDirectory);
-            pipeline.SetJsonLinesDeadLetters(o =>
-            {
-                root.GetSection("DeadLetters").Bind(o);
-                if (root.GetSection("DeadLetters")["Directory"] is not { Length: > 0 })
-                {
-                    o.Directory = Path.Combine(dataDirectory, "deadletters");
-                }
-            });
+            pipeline.AddConfiguredSinks(root, dataDirectory);
         });
 
         if (once)
@@ -117,42 +102,6 @@ internal static class WorkerPipeline
                 break;
             default:
                 throw new OptionsValidationException(Section + ":Redaction", typeof(string), [$"Unknown TweetStream:Redaction '{mode}'. Use local or none."]);
-        }
-    }
-
-    private static void AddSinks(ITweetStreamBuilder pipeline, IConfigurationSection root, string dataDirectory)
-    {
-        var sinks = (root["Sinks"] ?? "sqlite").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        foreach (var sink in sinks)
-        {
-            switch (sink.ToLowerInvariant())
-            {
-                case "sqlite":
-                    pipeline.AddSqliteStore(o =>
-                    {
-                        root.GetSection("Sqlite").Bind(o);
-                        if (root.GetSection("Sqlite")["Path"] is not { Length: > 0 })
-                        {
-                            o.Path = Path.Combine(dataDirectory, "tweetstream.db");
-                        }
-                    });
-                    break;
-                case "jsonl":
-                    pipeline.AddJsonLinesSink(o =>
-                    {
-                        root.GetSection("JsonLines").Bind(o);
-                        if (root.GetSection("JsonLines")["Directory"] is not { Length: > 0 })
-                        {
-                            o.Directory = Path.Combine(dataDirectory, "posts");
-                        }
-                    });
-                    break;
-                case "console":
-                    pipeline.AddConsoleSink(root.GetSection("Console"));
-                    break;
-                default:
-                    throw new OptionsValidationException(Section + ":Sinks", typeof(string), [$"Unknown sink '{sink}' in TweetStream:Sinks. Use sqlite, jsonl or console."]);
-            }
         }
     }
 }
