@@ -39,14 +39,15 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
         BlueskyJetstreamSourceOptions options,
         TimeProvider time,
         ILogger logger,
-        Func<Uri, CancellationToken, Task<WebSocket>>? connect = null)
+        Func<Uri, CancellationToken, Task<WebSocket>>? connect = null,
+        Func<string, string>? pseudonymizeDid = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _time = time;
         _logger = logger;
         _connect = connect ?? ConnectAsync;
-        _decoder = new JetstreamDecoder(options.Hashtags);
+        _decoder = new JetstreamDecoder(options.Hashtags, pseudonymizeDid);
         _endpoints = options.Endpoints.Count > 0 ? [.. options.Endpoints] : BlueskyJetstreamSourceOptions.PublicEndpoints;
         _dedup = new BoundedDedup(options.DedupCapacity);
         _keptPosts = new BoundedDedup(Math.Max(1, options.DeleteTrackingCapacity));

@@ -56,9 +56,16 @@ public static class BlueskyJetstreamSourceExtensions
     private static ITweetStreamBuilder AddFactory(ITweetStreamBuilder builder)
     {
         var name = builder.Name;
-        return builder.AddSource(sp => new BlueskyJetstreamSource(
-            sp.Monitor<BlueskyJetstreamSourceOptions>().Get(name),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TweetStream.Sources.Bluesky." + name)));
+        return builder.AddSource(sp =>
+        {
+            // With a hashing key registered (HashHandles, RedactPii), DIDs in post ids are pseudonymised too.
+            var keys = sp.GetService<TweetStream.Transforms.Hashing.IHashingKeyProvider>();
+            var hasher = keys is null ? null : new TweetStream.Transforms.Hashing.HandleHasher(keys.Key);
+            return new BlueskyJetstreamSource(
+                sp.Monitor<BlueskyJetstreamSourceOptions>().Get(name),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("TweetStream.Sources.Bluesky." + name),
+                pseudonymizeDid: hasher is null ? null : hasher.Hash);
+        });
     }
 }

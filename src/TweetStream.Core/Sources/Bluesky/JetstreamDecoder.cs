@@ -16,7 +16,7 @@ internal enum JetstreamEventKind
 internal readonly record struct JetstreamDecoded(JetstreamEventKind Kind, long TimeUs, string? Key = null, Post? Post = null, string? PostId = null, string? Reason = null);
 
 /// <summary>Decodes one Jetstream v1 frame and decides whether it is a kept post, a post deletion or nothing of ours.</summary>
-internal sealed class JetstreamDecoder(IEnumerable<string> hashtags)
+internal sealed class JetstreamDecoder(IEnumerable<string> hashtags, Func<string, string>? pseudonymizeDid = null)
 {
     public const string SourceName = "bluesky";
     private const string PostCollection = "app.bsky.feed.post";
@@ -57,8 +57,11 @@ internal sealed class JetstreamDecoder(IEnumerable<string> hashtags)
             return new(JetstreamEventKind.Malformed, e.TimeUs, Reason: "jetstream: commit without did, rkey or time_us");
         }
 
-        var id = "bluesky:" + e.Did + ":" + commit.Rkey;
-        var key = e.Did + "/" + commit.Rkey + "/" + (commit.Rev ?? string.Empty) + "/" + commit.Operation;
+        // A DID names the author as surely as a handle, so ids and resume keys carry its keyed hash (the
+        // same for a post and its delete); the author fields keep the DID for HashHandles to hash.
+        var didInId = pseudonymizeDid?.Invoke(e.Did) ?? e.Did;
+        var id = "bluesky:" + didInId + ":" + commit.Rkey;
+        var key = didInId + "/" + commit.Rkey + "/" + (commit.Rev ?? string.Empty) + "/" + commit.Operation;
         switch (commit.Operation)
         {
             case "delete":
