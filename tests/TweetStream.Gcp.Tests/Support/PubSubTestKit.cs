@@ -62,7 +62,7 @@ internal static class PubSubTestKit
     }
 
     /// <summary>A pipeline without a host, on the real clock with fast retries (TweetPipeline is internal to Core).</summary>
-    public static TweetPipeline Pipeline(ITweetSource source, ISink sink, IDeadLetterSink? deadLetters = null, PipelineOptions? options = null) =>
+    public static TweetPipeline CreatePipeline(ITweetSource source, ISink sink, IDeadLetterSink? deadLetters = null, PipelineOptions? options = null) =>
         new(
             "test",
             source,
