@@ -33,7 +33,9 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
     private readonly CancellationTokenSource _leaseStop = new();
     private readonly SemaphoreSlim _capacity = new(0);
     private long _nextToken;
+    private readonly Lock _flow = new();
     private int _outstanding;
+    private int _reserved;
     private long _outstandingBytes;
     private int _started;
     private volatile bool _readingEnded;
@@ -52,7 +54,16 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
     public string Name => "pubsub";
 
     /// <summary>Messages received and not yet settled.</summary>
-    internal int Outstanding => Volatile.Read(ref _outstanding);
+    internal int Outstanding
+    {
+        get
+        {
+            lock (_flow)
+            {
+                return _outstanding;
+            }
+        }
+    }
 
     /// <summary>Completes when the background loops have stopped (drained or disposed).</summary>
     internal Task Completion => Task.WhenAll(_settleLoop, _leaseLoop);
@@ -194,8 +205,12 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
 
     private void Release(long bytes)
     {
-        Interlocked.Decrement(ref _outstanding);
-        Interlocked.Add(ref _outstandingBytes, -bytes);
+        lock (_flow)
+        {
+            _outstanding--;
+            _outstandingBytes -= bytes;
+        }
+
         try
         {
             if (_capacity.CurrentCount == 0)
@@ -208,14 +223,34 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
         }
     }
 
-    private int Room()
+    // Parallel pulls reserve their share first, so together they never ask for more than flow control allows.
+    private int Reserve()
     {
-        if (Volatile.Read(ref _outstandingBytes) >= _options.MaxOutstandingBytes)
+        lock (_flow)
         {
-            return 0;
-        }
+            if (_outstandingBytes >= _options.MaxOutstandingBytes)
+            {
+                return 0;
+            }
 
-        return Math.Min(_options.MaxOutstandingMessages - Volatile.Read(ref _outstanding), _options.MaxMessagesPerPull);
+            var room = Math.Min(_options.MaxOutstandingMessages - _outstanding - _reserved, _options.MaxMessagesPerPull);
+            if (room > 0)
+            {
+                _reserved += room;
+            }
+
+            return room;
+        }
+    }
+
+    private void Admit(int reserved, int received, long bytes)
+    {
+        lock (_flow)
+        {
+            _reserved -= reserved;
+            _outstanding += received;
+            _outstandingBytes += bytes;
+        }
     }
 
     private async Task PullLoopAsync(ChannelWriter<SourceItem> writer, CancellationToken token)
@@ -224,10 +259,10 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
         while (!token.IsCancellationRequested)
         {
             PubSubPullResponse response;
+            var room = 0;
             try
             {
-                int room;
-                while ((room = Room()) <= 0)
+                while ((room = Reserve()) <= 0)
                 {
                     await _capacity.WaitAsync(token).ConfigureAwait(false);
                 }
@@ -237,10 +272,12 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
+                Admit(room, 0, 0);
                 return;
             }
             catch (Exception ex) when (_api.Client.Policy.IsTransient(PubSubRetryPolicy.Pull, ex))
             {
+                Admit(room, 0, 0);
                 // The transport already retried; keep the source alive through longer outages with our own backoff.
                 failures++;
                 PubSubLog.PullFailed(_logger, _subscriptionPath, failures, ex.Message);
@@ -258,12 +295,14 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
 
             if (response.ReceivedMessages is not { Count: > 0 } received)
             {
+                Admit(room, 0, 0);
                 continue;
             }
 
             var now = _time.GetUtcNow();
             var ackIds = new List<string>(received.Count);
             var items = new List<SourceItem>(received.Count);
+            long receivedBytes = 0;
             foreach (var message in received)
             {
                 if (string.IsNullOrEmpty(message.AckId))
@@ -274,11 +313,12 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
                 var id = Interlocked.Increment(ref _nextToken);
                 var bytes = (long)(message.Message?.Data?.Length ?? 0) * 3 / 4;
                 _leases[id] = new Lease(message.AckId, bytes, now);
-                Interlocked.Increment(ref _outstanding);
-                Interlocked.Add(ref _outstandingBytes, bytes);
+                receivedBytes += bytes;
                 ackIds.Add(message.AckId);
                 items.Add(Decode(message, new Acknowledgement(this, id, message.AckId)));
             }
+
+            Admit(room, ackIds.Count, receivedBytes);
 
             // Receipt modack: the subscription's own deadline may be as short as 10 s.
             await ModifyAsync(ackIds, (int)_options.AckDeadline.TotalSeconds, CancellationToken.None).ConfigureAwait(false);

@@ -173,6 +173,15 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Most messages of the subscription leased at once (delivered, not acked, deadline not passed).</summary>
+    public int MaxLeased(string project, string subscription)
+    {
+        lock (_gate)
+        {
+            return _subscriptions[$"projects/{project}/subscriptions/{subscription}"].MaxLeased;
+        }
+    }
+
     public int Count(string operation) => Requests.Count(r => r.Operation == operation);
 
     /// <summary>Waits (bounded by <paramref name="timeout"/>, real time) until <paramref name="condition"/> holds after some request.</summary>
@@ -502,6 +511,7 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
             result.Add(received);
         }
 
+        sub.MaxLeased = Math.Max(sub.MaxLeased, sub.Messages.Count(m => m.AckId is not null));
         return result;
     }
 
@@ -714,6 +724,8 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         public int Acked { get; set; }
 
         public int MaxDeliveries { get; set; }
+
+        public int MaxLeased { get; set; }
     }
 
     private sealed class LeasedMessage(StoredMessage message)
