@@ -211,11 +211,12 @@ public sealed class PubSubSourceTests
 
         for (var run = 0; run < 2; run++)
         {
+            var pullsBefore = server.Count("pull");
             await using var source = Source(server, options);
             using var stop = new CancellationTokenSource();
             await using var items = source.ReadAsync(stop.Token).GetAsyncEnumerator(stop.Token);
             var next = items.MoveNextAsync().AsTask();
-            await server.WaitUntilAsync(() => server.Count("pull") > run, what: "pull after provisioning");
+            await server.WaitUntilAsync(() => server.Count("createSubscription") > run && server.Count("pull") > pullsBefore, what: "pull after provisioning");
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
         }
