@@ -88,7 +88,9 @@ public sealed class PubSubSourceTests
         Assert.InRange(committedBeforeCrash, 1, 50);
         Assert.True(server.Unacked(Project, Sub) >= total - committedBeforeCrash);
 
-        // Nobody extends the leases any more: they expire and Pub/Sub redelivers.
+        // Nobody extends the leases any more: they expire and Pub/Sub redelivers. A pull the crashed client abandoned
+        // may still lease messages on the server; let those finish first so their leases expire too.
+        await server.WaitUntilAsync(() => server.ActivePulls == 0, what: "abandoned pulls finished");
         time.Advance(TimeSpan.FromSeconds(11));
         sink.OnWrite = null;
         var second = Source(server, SourceOptions(), time);

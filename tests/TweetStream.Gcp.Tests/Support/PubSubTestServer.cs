@@ -52,6 +52,7 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Fault>> _faults = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextMessageId;
+    private int _activePulls;
 
     private PubSubTestServer(WebApplication app, TimeProvider time)
     {
@@ -182,6 +183,9 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Pull handlers still running (a client that gave up may still be waiting here).</summary>
+    public int ActivePulls => Volatile.Read(ref _activePulls);
+
     public int Count(string operation) => Requests.Count(r => r.Operation == operation);
 
     /// <summary>Waits (bounded by <paramref name="timeout"/>, real time) until <paramref name="condition"/> holds after some request.</summary>
@@ -308,7 +312,7 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
             (status, responseBody) = operation switch
             {
                 "publish" => Publish(resource, json!.Value, body.Length),
-                "pull" => await PullAsync(resource, json!.Value, context.RequestAborted),
+                "pull" => await CountedPullAsync(resource, json!.Value, context.RequestAborted),
                 "acknowledge" => Acknowledge(resource, json!.Value, body.Length),
                 "modifyAckDeadline" => ModifyAckDeadline(resource, json!.Value, body.Length),
                 "createTopic" => CreateTopic(resource, json!.Value),
@@ -416,6 +420,19 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         }
 
         return id;
+    }
+
+    private async Task<(int, string)> CountedPullAsync(string subscription, JsonElement body, CancellationToken aborted)
+    {
+        Interlocked.Increment(ref _activePulls);
+        try
+        {
+            return await PullAsync(subscription, body, aborted);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activePulls);
+        }
     }
 
     private async Task<(int, string)> PullAsync(string subscription, JsonElement body, CancellationToken aborted)
