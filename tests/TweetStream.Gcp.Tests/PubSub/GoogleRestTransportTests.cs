@@ -147,3 +147,23 @@ public sealed class GoogleRestTransportTests : IAsyncLifetime
         Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Pull, new HttpRequestException("reset")));
     }
 }
+
+public sealed class PubSubEmulatorVariableTests
+{
+    [Fact]
+    public async Task PUBSUB_EMULATOR_HOST_switches_to_plain_http_without_credentials()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateTopic(Project, "posts");
+        var tokens = new FakeTokenSource();
+        var options = SinkOptions();
+        options.BaseAddress = new Uri("https://must-not-be-used.invalid/");
+        var api = PubSubClientFactory.Create(options, new HttpClient(), tokens, TimeProvider.System, name => name == "PUBSUB_EMULATOR_HOST" ? server.HostPort : null);
+
+        await api.EnsureTopicAsync(PubSubApi.TopicPath(Project, "other"), CancellationToken.None);
+
+        Assert.Equal(new Uri("http://" + server.HostPort + "/"), api.Client.BaseAddress);
+        Assert.Null(Assert.Single(server.Requests).Authorization);
+        Assert.Equal(0, tokens.Calls);
+    }
+}

@@ -243,3 +243,54 @@ public sealed class PubSubSourceTests
     private static int Extensions(PubSubTestServer server) =>
         server.Requests.Count(r => r.Operation == "modifyAckDeadline" && r.StatusCode == 200 && r.Body!.Value.GetProperty("ackDeadlineSeconds").GetInt32() == 10);
 }
+
+public sealed class PubSubSourceSettlementTests
+{
+    [Fact]
+    public async Task Thousands_of_acks_are_split_within_the_ack_request_limits()
+    {
+        const int total = 3000;
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, "posts-sub", "posts", ackDeadlineSeconds: 600);
+        for (var i = 0; i < total; i++)
+        {
+            server.PublishRaw(Project, "posts", Convert.ToBase64String(Encode(Posts.Make(i))));
+        }
+
+        var options = SourceOptions();
+        options.MaxOutstandingMessages = 5000;
+        await using var source = Source(server, options);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var held = new List<SourceItem>();
+        await foreach (var item in source.ReadAsync(stop.Token))
+        {
+            held.Add(item);
+            if (held.Count == total)
+            {
+                break;
+            }
+        }
+
+        foreach (var item in held)
+        {
+            await item.Acknowledgement.AcknowledgeAsync(CancellationToken.None);
+        }
+
+        await server.WaitUntilAsync(() => server.AckedCount(Project, "posts-sub") == total, what: "all acked");
+        var acks = server.Requests.Where(r => r.Operation == "acknowledge").ToList();
+        Assert.All(acks, r => Assert.Equal(200, r.StatusCode));
+        Assert.All(acks, r => Assert.InRange(r.Body!.Value.GetProperty("ackIds").GetArrayLength(), 1, 2500));
+        Assert.All(acks, r => Assert.InRange(r.BodyBytes, 1, PubSubTestServer.MaxAckRequestBytes));
+        Assert.True(acks.Count >= 2);
+    }
+
+    [Fact]
+    public async Task A_missing_subscription_stops_the_pipeline_with_the_api_error()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => CreatePipeline(Source(server), new CollectingSink()).RunAsync(CancellationToken.None));
+
+        Assert.Contains("NOT_FOUND", ex.Message, StringComparison.Ordinal);
+    }
+}
