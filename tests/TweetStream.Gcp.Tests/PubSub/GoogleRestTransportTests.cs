@@ -127,6 +127,19 @@ public sealed class GoogleRestTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transport_gives_up_after_the_policy_attempts_and_surfaces_the_last_error()
+    {
+        _server.CreateSubscription(Project, "posts-sub", "posts");
+        _server.InjectFault("pull", Fault.Http(503, "UNAVAILABLE"), times: 10);
+        var api = Api(_server, SourceOptions());
+
+        var ex = await Assert.ThrowsAsync<GoogleApiException>(() => api.PullAsync(PubSubApi.SubscriptionPath(Project, "posts-sub"), 10, CancellationToken.None));
+
+        Assert.Equal("UNAVAILABLE", ex.Status);
+        Assert.Equal(PubSubRetryPolicy.Instance.GetSettings(PubSubRetryPolicy.Pull).MaxAttempts, _server.Count("pull"));
+    }
+
+    [Fact]
     public void Pub_Sub_policy_classifies_codes_as_the_official_client_does()
     {
         var policy = PubSubRetryPolicy.Instance;
