@@ -140,6 +140,21 @@ public sealed class GoogleRestTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_response_is_abandoned_at_the_total_deadline_on_the_injected_clock()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        _server.CreateSubscription(Project, "posts-sub", "posts");
+        _server.InjectFault("pull", new Fault(Delay: TimeSpan.FromMinutes(5)));
+        var api = Api(_server, SourceOptions(), time: time);
+
+        var call = api.PullAsync(PubSubApi.SubscriptionPath(Project, "posts-sub"), 10, CancellationToken.None);
+        await _server.WaitUntilAsync(() => _server.InFlight == 1, what: "request in flight");
+        time.Advance(PubSubRetryPolicy.Instance.GetSettings(PubSubRetryPolicy.Pull).TotalTimeout);
+
+        await Assert.ThrowsAsync<Polly.Timeout.TimeoutRejectedException>(() => call);
+    }
+
+    [Fact]
     public void Pub_Sub_policy_classifies_codes_as_the_official_client_does()
     {
         var policy = PubSubRetryPolicy.Instance;
