@@ -39,6 +39,9 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
     private long _outstandingBytes;
     private int _started;
     private volatile bool _readingEnded;
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(10);
+    private int _disposed;
+    private readonly CancellationTokenSource _stopPulling = new();
     private Task _settleLoop = Task.CompletedTask;
     private Task _leaseLoop = Task.CompletedTask;
 
@@ -84,7 +87,7 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
         _leaseLoop = Task.Run(LeaseLoopAsync, CancellationToken.None);
 
         var items = Channel.CreateUnbounded<SourceItem>(new UnboundedChannelOptions { SingleReader = true });
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token, _stopPulling.Token);
         var pullers = new Task[_options.MaxConcurrentPulls];
         for (var i = 0; i < pullers.Length; i++)
         {
@@ -163,11 +166,40 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
 
     public ValueTask RejectAsync(long token, object? state, CancellationToken cancellationToken) => Settle(token, state, ack: false);
 
+    /// <summary>
+    /// Ends the source after a run: what is still leased (left unsettled by a drain deadline) is nacked so
+    /// Pub/Sub redelivers it now rather than at lease expiry, queued acks are flushed (bounded wait), then
+    /// the background loops stop. Safe to call more than once.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _lifetime.CancelAsync().ConfigureAwait(false);
-        await _leaseStop.CancelAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // No new leases from here: what was pulled before is given back below.
+        await _stopPulling.CancelAsync().ConfigureAwait(false);
+        foreach (var token in _leases.Keys)
+        {
+            if (_leases.TryRemove(token, out var lease))
+            {
+                _settlements.Writer.TryWrite((lease.AckId, false));
+            }
+        }
+
         _settlements.Writer.TryComplete();
+        await _leaseStop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _settleLoop.WaitAsync(FlushTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The acks that did not make it only cause redelivery.
+        }
+
+        await _lifetime.CancelAsync().ConfigureAwait(false);
         try
         {
             await Completion.ConfigureAwait(false);
@@ -178,6 +210,7 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
 
         _lifetime.Dispose();
         _leaseStop.Dispose();
+        _stopPulling.Dispose();
         _capacity.Dispose();
     }
 
