@@ -183,6 +183,27 @@ public sealed class DlpRedactionTransformTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_held_batch_changes_no_post_even_when_its_first_requests_succeeded()
+    {
+        using var transform = Transform(_server, Options(_server, o =>
+        {
+            o.OnFailure = DlpFailurePolicy.Hold;
+            o.MaxRequestBytes = 4096;
+        }));
+        var posts = Enumerable.Range(0, 120).Select(i => Post(i, $"post {i} to @canaryhandle at lee{i}@example.com, padded out to use the request space")).ToList();
+        var items = posts.Select(p => new TweetStream.Pipeline.PipelineItem(SourceItem.ForPost(p, p.Text.Length))).ToList();
+        _server.InjectFault(Fault.Http(503, "UNAVAILABLE"), afterRequests: 1); // the first request succeeds
+
+        await Assert.ThrowsAsync<TransientException>(async () =>
+        {
+            await transform.ApplyAsync(new TransformBatch(items), CancellationToken.None);
+        });
+
+        Assert.Equal([200, 503], _server.DeidentifyRequests.Select(r => r.StatusCode));
+        Assert.Equal(posts, items.Select(i => i.Post)); // mentions of the retried batch are hashed once, from raw text
+    }
+
+    [Fact]
     public async Task Server_errors_are_retried_by_the_transport_only_where_the_contract_allows()
     {
         _server.InjectFault(Fault.Http(503, "UNAVAILABLE"));

@@ -52,6 +52,7 @@ public sealed partial class DlpTestServer : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Queue<long> _recent = new();
     private readonly ConcurrentQueue<Fault> _faults = new();
+    private int _passBeforeFaults;
 
     private DlpTestServer(WebApplication app, TimeProvider time)
     {
@@ -98,9 +99,10 @@ public sealed partial class DlpTestServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    /// <summary>Queues faults for the next deidentify requests, in order.</summary>
-    public void InjectFault(Fault fault, int times = 1)
+    /// <summary>Queues faults for the next deidentify requests, in order, after letting <paramref name="afterRequests"/> through.</summary>
+    public void InjectFault(Fault fault, int times = 1, int afterRequests = 0)
     {
+        Volatile.Write(ref _passBeforeFaults, afterRequests);
         for (var i = 0; i < times; i++)
         {
             _faults.Enqueue(fault);
@@ -134,7 +136,7 @@ public sealed partial class DlpTestServer : IAsyncDisposable
         var responseBody = "{}";
         try
         {
-            if (_faults.TryDequeue(out var fault))
+            if (Interlocked.Decrement(ref _passBeforeFaults) < 0 && _faults.TryDequeue(out var fault))
             {
                 if (fault.Reset)
                 {
