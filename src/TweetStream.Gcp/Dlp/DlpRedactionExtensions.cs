@@ -7,6 +7,7 @@ using TweetStream;
 using TweetStream.Gcp;
 using TweetStream.Gcp.Auth;
 using TweetStream.Gcp.Dlp;
+using TweetStream.Pipeline;
 using TweetStream.Transforms.Hashing;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -92,7 +93,9 @@ public static class DlpRedactionExtensions
                 options,
                 options.HashMentions ? sp.GetRequiredService<IHashingKeyProvider>().Key : null,
                 time,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("TweetStream.Gcp.Dlp"));
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("TweetStream.Gcp.Dlp"),
+                sp.GetService<PipelineMetrics>(),
+                name);
         });
         return builder.AddTransform(sp => sp.GetRequiredKeyedService<DlpRedactionTransform>(name));
     }

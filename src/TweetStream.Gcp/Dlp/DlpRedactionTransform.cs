@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using TweetStream.Gcp.Rest;
+using TweetStream.Pipeline;
 using TweetStream.Transforms.Hashing;
 using TweetStream.Transforms.Pii;
 
@@ -28,14 +30,25 @@ internal sealed class DlpRedactionTransform : ITransform, IDisposable
     private readonly PiiRedactor _fallback;
     private readonly ILogger _logger;
     private readonly string _path;
+    private readonly Counter<long>? _redacted;
+    private readonly KeyValuePair<string, object?> _pipelineTag;
     private readonly SemaphoreSlim _probeGate = new(1, 1);
     private volatile bool _validated;
     private volatile string? _configurationError;
     private long _requests;
     private long _fallbacks;
 
-    public DlpRedactionTransform(GoogleRestClient client, DlpRedactionOptions options, HashingKey? mentionKey, TimeProvider time, ILogger logger)
+    public DlpRedactionTransform(
+        GoogleRestClient client,
+        DlpRedactionOptions options,
+        HashingKey? mentionKey,
+        TimeProvider time,
+        ILogger logger,
+        PipelineMetrics? metrics = null,
+        string pipeline = "default")
     {
+        _redacted = metrics?.Redacted;
+        _pipelineTag = new("pipeline", pipeline);
         ArgumentNullException.ThrowIfNull(options);
         _client = client;
         _options = options;
@@ -80,15 +93,15 @@ internal sealed class DlpRedactionTransform : ITransform, IDisposable
             }
 
             var sent = post.Text;
-            var mentioned = false;
+            var mentions = 0;
             if (_mentions is not null)
             {
                 var hashed = _mentions.Redact(sent);
                 sent = hashed.Text;
-                mentioned = hashed.Spans.Count > 0;
+                mentions = hashed.Spans.Count;
             }
 
-            rows.Add(new Row(i, post.Text, sent, DlpRequestEncoder.EncodeText(sent), mentioned));
+            rows.Add(new Row(i, post.Text, sent, DlpRequestEncoder.EncodeText(sent), mentions));
         }
 
         if (rows.Count == 0)
@@ -307,18 +320,33 @@ internal sealed class DlpRedactionTransform : ITransform, IDisposable
         if (row.Mentioned)
         {
             types.Add(PiiEntities.Mention);
+            Count(PiiEntities.Mention, row.Mentions);
         }
 
         foreach (var marker in _encoder.Markers)
         {
-            if (Occurrences(redacted, marker.Text) > Occurrences(row.Sent, marker.Text) && !types.Contains(marker.Type))
+            var gained = Occurrences(redacted, marker.Text) - Occurrences(row.Sent, marker.Text);
+            if (gained > 0)
             {
-                types.Add(marker.Type);
+                Count(marker.Type, gained);
+                if (!types.Contains(marker.Type))
+                {
+                    types.Add(marker.Type);
+                }
             }
         }
 
         types.Sort(StringComparer.Ordinal);
         return types;
+    }
+
+    // Same instrument and tags as the local redactor, so dashboards count entities alike whichever redactor ran.
+    private void Count(string type, int entities)
+    {
+        if (_redacted is { Enabled: true })
+        {
+            _redacted.Add(entities, _pipelineTag, new("type", type));
+        }
     }
 
     private static int Occurrences(string text, string marker)
@@ -341,6 +369,10 @@ internal sealed class DlpRedactionTransform : ITransform, IDisposable
             var local = _fallback.Redact(row.Original);
             row.Result = local.Text;
             row.Types = [.. local.Types];
+            foreach (var span in local.Spans)
+            {
+                Count(span.Type, 1);
+            }
         }
     }
 
@@ -356,7 +388,7 @@ internal sealed class DlpRedactionTransform : ITransform, IDisposable
         return [.. set];
     }
 
-    private sealed class Row(int index, string original, string sent, JsonEncodedText encoded, bool mentioned)
+    private sealed class Row(int index, string original, string sent, JsonEncodedText encoded, int mentions)
     {
         public int Index { get; } = index;
 
@@ -366,7 +398,9 @@ internal sealed class DlpRedactionTransform : ITransform, IDisposable
 
         public JsonEncodedText Encoded { get; } = encoded;
 
-        public bool Mentioned { get; } = mentioned;
+        public int Mentions { get; } = mentions;
+
+        public bool Mentioned => Mentions > 0;
 
         public string? Result { get; set; }
 

@@ -280,6 +280,41 @@ public sealed class DlpRedactionTransformTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Redactions_are_counted_per_type_on_the_pipelines_instrument_whichever_path_ran()
+    {
+        var metrics = Metrics();
+        var counted = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, metrics.Redacted))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "type")
+                {
+                    counted.AddOrUpdate((string)tag.Value!, value, (_, n) => n + value);
+                }
+            }
+        });
+        listener.Start();
+        using var transform = Transform(_server, Options(_server), metrics: metrics);
+
+        await ApplyAsync(transform, [Post(1, "a@example.com b@example.com @someone"), Post(2, "ring 07700 900123")]);
+        _server.InjectFault(Fault.Http(429, "RESOURCE_EXHAUSTED"));
+        await ApplyAsync(transform, [Post(3, "c@example.com")]);
+
+        Assert.Equal(3, counted["EMAIL"]); // two from DLP, one from the local fallback
+        Assert.Equal(1, counted["PHONE"]);
+        Assert.Equal(1, counted["MENTION"]);
+    }
+
+    [Fact]
     public async Task Mentions_are_hashed_before_the_text_leaves_the_process()
     {
         using var transform = Transform(_server, Options(_server));

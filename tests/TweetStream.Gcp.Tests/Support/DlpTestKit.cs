@@ -30,13 +30,18 @@ internal static class DlpTestKit
         return options;
     }
 
-    public static DlpRedactionTransform Transform(DlpTestServer server, DlpRedactionOptions options, TimeProvider? time = null) =>
+    public static DlpRedactionTransform Transform(DlpTestServer server, DlpRedactionOptions options, TimeProvider? time = null, PipelineMetrics? metrics = null) =>
         new(
             DlpClientFactory.Create(options, new HttpClient(), new FakeTokenSource(), time ?? TimeProvider.System),
             options,
             Key,
             time ?? TimeProvider.System,
-            NullLogger.Instance);
+            NullLogger.Instance,
+            metrics,
+            "test");
+
+    /// <summary>Metrics on a meter factory of their own, so a listener sees only this test's measurements.</summary>
+    public static PipelineMetrics Metrics() => new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
 
     /// <summary>A pipeline without a host on the real clock with fast pipeline retries.</summary>
     public static TweetPipeline CreatePipeline(ITweetSource source, ITransform transform, ISink sink, IDeadLetterSink? deadLetters = null, int batchSize = 500) =>
