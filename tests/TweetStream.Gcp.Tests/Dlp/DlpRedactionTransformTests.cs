@@ -224,6 +224,18 @@ public sealed class DlpRedactionTransformTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_timeout_falls_back_to_local_redaction()
+    {
+        _server.InjectFault(new Fault(Delay: TimeSpan.FromSeconds(10)));
+        using var transform = Transform(_server, Options(_server, o => o.Timeout = TimeSpan.FromSeconds(1)));
+
+        var result = await ApplyAsync(transform, [Post(1, "mail canary.one@example.com now")]);
+
+        Assert.Equal("mail [EMAIL] now", result[0].Text);
+        Assert.Equal(1, transform.FallbackPosts);
+    }
+
+    [Fact]
     public async Task The_request_carries_exactly_the_configured_infoTypes_and_likelihood()
     {
         using var transform = Transform(_server, Options(_server, o =>

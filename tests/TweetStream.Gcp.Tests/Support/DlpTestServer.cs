@@ -138,6 +138,19 @@ public sealed partial class DlpTestServer : IAsyncDisposable
         {
             if (Interlocked.Decrement(ref _passBeforeFaults) < 0 && _faults.TryDequeue(out var fault))
             {
+                if (fault.Delay > TimeSpan.Zero)
+                {
+                    try
+                    {
+                        await Task.Delay(fault.Delay, context.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        status = -1; // the client gave up
+                        return;
+                    }
+                }
+
                 if (fault.Reset)
                 {
                     status = -1;
@@ -145,8 +158,11 @@ public sealed partial class DlpTestServer : IAsyncDisposable
                     return;
                 }
 
-                (status, responseBody) = Error(fault.Status, fault.StatusName ?? "UNKNOWN", "injected fault", fault.Reason);
-                return;
+                if (fault.Status != 0)
+                {
+                    (status, responseBody) = Error(fault.Status, fault.StatusName ?? "UNKNOWN", "injected fault", fault.Reason);
+                    return;
+                }
             }
 
             if (operation == "unknown")
