@@ -100,8 +100,12 @@ internal static class WorkerPipeline
             case "local":
                 pipeline.AddRedactPii(root.GetSection("Pii"));
                 break;
+            case "dlp":
+                // Cloud DLP with the local redactor as its fallback (TweetStream:Dlp, docs/gcp-dlp.md).
+                pipeline.AddDlpRedaction(root.GetSection("Dlp"));
+                break;
             default:
-                throw new OptionsValidationException(Section + ":Redaction", typeof(string), [$"Unknown TweetStream:Redaction '{mode}'. Use local or none."]);
+                throw new OptionsValidationException(Section + ":Redaction", typeof(string), [$"Unknown TweetStream:Redaction '{mode}'. Use local, dlp or none."]);
         }
     }
 }
