@@ -26,9 +26,13 @@ internal static class SampleConfiguration
         });
 
     /// <summary>Adds the sinks named in <c>TweetStream:Sinks</c> (default <c>sqlite</c>) and the dead-letter files.</summary>
-    public static ITweetStreamBuilder AddConfiguredSinks(this ITweetStreamBuilder pipeline, IConfigurationSection root, string dataDirectory)
+    public static ITweetStreamBuilder AddConfiguredSinks(this ITweetStreamBuilder pipeline, IConfigurationSection root, string dataDirectory) =>
+        pipeline.AddConfiguredSinks(root["Sinks"], root, dataDirectory);
+
+    /// <summary>Adds the named sinks (comma-separated; default <c>sqlite</c>), configured from <paramref name="root"/>, and the dead-letter files.</summary>
+    public static ITweetStreamBuilder AddConfiguredSinks(this ITweetStreamBuilder pipeline, string? names, IConfigurationSection root, string dataDirectory)
     {
-        var sinks = (root["Sinks"] ?? "sqlite").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sinks = (names ?? "sqlite").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var sink in sinks)
         {
             switch (sink.ToLowerInvariant())
@@ -50,9 +54,12 @@ internal static class SampleConfiguration
                 case "console":
                     pipeline.AddConsoleSink(root.GetSection("Console"));
                     break;
+                case "pubsub":
+                    pipeline.AddPubSubSink(root.GetSection("PubSub"));
+                    break;
                 default:
                     throw new OptionsValidationException(Section + ":Sinks", typeof(string),
-                        [$"Unknown sink '{sink}' in TweetStream:Sinks. Use sqlite, jsonl or console."]);
+                        [$"Unknown sink '{sink}' in TweetStream:Sinks. Use sqlite, jsonl, console or pubsub."]);
             }
         }
 

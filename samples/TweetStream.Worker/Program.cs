@@ -44,8 +44,18 @@ if (once)
         exitCode = 1;
     }
 
-    var summary = status.Statistics.TryGetValue("default", out var stats) ? stats.ToString() : "received=0 written=0 deadlettered=0 shed=0";
-    Console.Out.WriteLine(summary);
+    // One line per named pipeline, then the totals as the last line.
+    var all = status.Statistics;
+    if (all.Count > 1 || !all.ContainsKey("default"))
+    {
+        foreach (var (name, s) in all)
+        {
+            Console.Out.WriteLine($"pipeline {name}: {s}");
+        }
+    }
+
+    Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"received={all.Values.Sum(s => s.Received)} written={all.Values.Sum(s => s.Written)} deadlettered={all.Values.Sum(s => s.DeadLettered)} shed={all.Values.Sum(s => s.Shed)}"));
     return exitCode;
 }
 else

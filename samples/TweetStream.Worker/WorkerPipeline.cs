@@ -11,6 +11,12 @@ internal static class WorkerPipeline
 
     public static string DataDirectory(IConfiguration configuration) => SampleConfiguration.DataDirectory(configuration);
 
+    /// <summary>
+    /// One pipeline named <c>default</c> configured from <c>TweetStream</c> itself, or, when
+    /// <c>TweetStream:Pipelines</c> has children (the gcp profile: <c>ingest</c> and <c>load</c>), one pipeline per
+    /// child, each with its own <c>Source</c>, <c>Redaction</c> and <c>Sinks</c>; component settings
+    /// (<c>X</c>, <c>PubSub</c>, <c>Sqlite</c>, …) are shared from <c>TweetStream</c>.
+    /// </summary>
     public static IServiceCollection AddWorkerPipeline(this IServiceCollection services, IConfiguration configuration, bool once)
     {
         var root = configuration.GetSection(Section);
@@ -18,14 +24,18 @@ internal static class WorkerPipeline
 
         services.UseGeneratedHashingKeyBesideData(dataDirectory);
 
-        services.AddTweetStream(pipeline =>
+        var pipelines = root.GetSection("Pipelines").GetChildren().ToList();
+        if (pipelines.Count == 0)
         {
-            pipeline.ConfigurePipeline(root.GetSection("Pipeline"));
-            AddSource(pipeline, root, once, dataDirectory);
-            pipeline.AddHashHandles(root.GetSection("Hashing"));
-            AddRedaction(pipeline, root);
-            pipeline.AddConfiguredSinks(root, dataDirectory);
-        });
+            services.AddTweetStream(pipeline => Configure(pipeline, root, root, once, dataDirectory));
+        }
+        else
+        {
+            foreach (var spec in pipelines)
+            {
+                services.AddTweetStream(spec.Key, pipeline => Configure(pipeline, spec, root, once, dataDirectory));
+            }
+        }
 
         if (once)
         {
@@ -35,10 +45,24 @@ internal static class WorkerPipeline
         return services;
     }
 
-    private static void AddSource(ITweetStreamBuilder pipeline, IConfigurationSection root, bool once, string dataDirectory)
+    private static void Configure(ITweetStreamBuilder pipeline, IConfigurationSection spec, IConfigurationSection root, bool once, string dataDirectory)
+    {
+        pipeline.ConfigurePipeline(root.GetSection("Pipeline"));
+        if (!ReferenceEquals(spec, root))
+        {
+            pipeline.ConfigurePipeline(spec.GetSection("Pipeline"));
+        }
+
+        AddSource(pipeline, spec["Source"], root, once, dataDirectory);
+        pipeline.AddHashHandles(root.GetSection("Hashing"));
+        AddRedaction(pipeline, spec["Redaction"], root);
+        pipeline.AddConfiguredSinks(spec["Sinks"], root, dataDirectory);
+    }
+
+    private static void AddSource(ITweetStreamBuilder pipeline, string? source, IConfigurationSection root, bool once, string dataDirectory)
     {
         // "auto": the X stream when a bearer token is configured, otherwise the bundled replay.
-        var configured = (root["Source"] ?? "auto").Trim().ToLowerInvariant();
+        var configured = (source ?? "auto").Trim().ToLowerInvariant();
         if (configured == "auto")
         {
             configured = string.IsNullOrWhiteSpace(root.GetSection("X")["BearerToken"]) ? "replay" : "x";
@@ -83,16 +107,19 @@ internal static class WorkerPipeline
                         root.GetSection("Bluesky").Bind(o);
                     });
                     break;
+                case "pubsub":
+                    pipeline.AddPubSubSource(root.GetSection("PubSub"));
+                    break;
                 default:
                     throw new OptionsValidationException(Section + ":Source", typeof(string),
-                        [$"Unknown source '{kind}' in TweetStream:Source. Use auto, replay, x, mastodon, bluesky or a comma-separated mix."]);
+                        [$"Unknown source '{kind}' in TweetStream:Source. Use auto, replay, x, mastodon, bluesky, pubsub or a comma-separated mix."]);
             }
         }
     }
 
-    private static void AddRedaction(ITweetStreamBuilder pipeline, IConfigurationSection root)
+    private static void AddRedaction(ITweetStreamBuilder pipeline, string? redaction, IConfigurationSection root)
     {
-        var mode = (root["Redaction"] ?? "local").Trim().ToLowerInvariant();
+        var mode = (redaction ?? "local").Trim().ToLowerInvariant();
         switch (mode)
         {
             case "none":
