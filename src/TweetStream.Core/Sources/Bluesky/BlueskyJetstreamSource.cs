@@ -16,7 +16,7 @@ namespace TweetStream.Sources.Bluesky;
 /// Items the pipeline sheds (rejects) count as settled: shedding a push source loses them by design, and
 /// holding the cursor for them would stall it for the rest of the run.
 /// </remarks>
-internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHandler
+internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHandler, IDisposable
 {
     private readonly BlueskyJetstreamSourceOptions _options;
     private readonly TimeProvider _time;
@@ -34,6 +34,7 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
     private long _shed;
     private bool _dirty;
     private DateTimeOffset _lastFlush;
+    private ITimer? _flushTimer;
 
     public BlueskyJetstreamSource(
         BlueskyJetstreamSourceOptions options,
@@ -328,6 +329,28 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
         }
     }
 
+    /// <summary>Writes the final position: the pipeline disposes the source after its last acknowledgement.</summary>
+    public void Dispose()
+    {
+        Flush(force: true);
+        lock (_stateGate)
+        {
+            _flushTimer?.Dispose();
+            _flushTimer = null;
+        }
+    }
+
+    private void FlushFromTimer()
+    {
+        lock (_stateGate)
+        {
+            _flushTimer?.Dispose();
+            _flushTimer = null;
+        }
+
+        Flush(force: false);
+    }
+
     private void Flush(bool force)
     {
         var path = _options.StateFile;
@@ -339,8 +362,20 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
         lock (_stateGate)
         {
             var now = _time.GetUtcNow();
-            if (!_dirty || (!force && now - _lastFlush < _options.StateFlushInterval))
+            if (!_dirty)
             {
+                return;
+            }
+
+            if (!force && now - _lastFlush < _options.StateFlushInterval)
+            {
+                // Throttled: write the skipped update when the interval ends, so a quiet stream does not hold
+                // back the saved position until the next event.
+                _flushTimer ??= _time.CreateTimer(
+                    static s => ((BlueskyJetstreamSource)s!).FlushFromTimer(),
+                    this,
+                    _options.StateFlushInterval - (now - _lastFlush),
+                    Timeout.InfiniteTimeSpan);
                 return;
             }
 

@@ -12,7 +12,7 @@ namespace TweetStream.Sources.Common;
 /// rather than stall that child). It completes when every child completed; the first child failure stops
 /// the others and ends the enumeration with that failure.</para>
 /// </remarks>
-internal sealed class CompositeSource : ITweetSource
+internal sealed class CompositeSource : ITweetSource, IAsyncDisposable
 {
     private readonly IReadOnlyList<ITweetSource> _children;
 
@@ -34,6 +34,23 @@ internal sealed class CompositeSource : ITweetSource
     public SourceDelivery Delivery { get; }
 
     public IReadOnlyList<ITweetSource> Children => _children;
+
+    /// <summary>Disposes the children, which the pipeline owns through the composite.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var child in _children)
+        {
+            switch (child)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+    }
 
     public IAsyncEnumerable<SourceItem> ReadAsync(CancellationToken cancellationToken) =>
         ChannelSource.ReadAsync(ProduceAsync, static () => { }, 256, cancellationToken);

@@ -23,7 +23,7 @@ namespace TweetStream.Sources.Mastodon;
 /// late with an older id than one already saved; catch-up cannot see such a status nor deletions made during
 /// the gap.</para>
 /// </remarks>
-internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHandler
+internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHandler, IDisposable
 {
     private readonly MastodonHashtagSourceOptions _options;
     private readonly HttpClient _http;
@@ -36,6 +36,7 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
     private long _shed;
     private bool _dirty;
     private DateTimeOffset _lastFlush;
+    private ITimer? _flushTimer;
 
     public MastodonHashtagSource(
         MastodonHashtagSourceOptions options,
@@ -605,6 +606,28 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
         }
     }
 
+    /// <summary>Writes the final position: the pipeline disposes the source after its last acknowledgement.</summary>
+    public void Dispose()
+    {
+        Flush(force: true);
+        lock (_stateGate)
+        {
+            _flushTimer?.Dispose();
+            _flushTimer = null;
+        }
+    }
+
+    private void FlushFromTimer()
+    {
+        lock (_stateGate)
+        {
+            _flushTimer?.Dispose();
+            _flushTimer = null;
+        }
+
+        Flush(force: false);
+    }
+
     private void Flush(bool force)
     {
         var path = _options.StateFile;
@@ -616,8 +639,20 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
         lock (_stateGate)
         {
             var now = _time.GetUtcNow();
-            if (!_dirty || (!force && now - _lastFlush < _options.StateFlushInterval))
+            if (!_dirty)
             {
+                return;
+            }
+
+            if (!force && now - _lastFlush < _options.StateFlushInterval)
+            {
+                // Throttled: write the skipped update when the interval ends, so a quiet stream does not hold
+                // back the saved position until the next event.
+                _flushTimer ??= _time.CreateTimer(
+                    static s => ((MastodonHashtagSource)s!).FlushFromTimer(),
+                    this,
+                    _options.StateFlushInterval - (now - _lastFlush),
+                    Timeout.InfiniteTimeSpan);
                 return;
             }
 

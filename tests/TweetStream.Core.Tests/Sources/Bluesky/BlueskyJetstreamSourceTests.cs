@@ -172,6 +172,32 @@ public sealed class BlueskyJetstreamSourceTests
     }
 
     [Fact]
+    public async Task A_throttled_cursor_is_written_when_the_interval_ends_and_on_dispose()
+    {
+        using var dir = TestPaths.CreateTempDirectory();
+        var stateFile = dir.Combine("jetstream.json");
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+        await using var server = await FakeJetstreamServer.StartAsync(Resume);
+        var source = Create([server.Endpoint], o => { o.StateFile = stateFile; o.StateFlushInterval = TimeSpan.FromSeconds(1); }, time);
+        await using var reader = Read(source);
+        var items = await reader.TakeAsync(3);
+
+        await items[0].Acknowledgement.AcknowledgeAsync(CancellationToken.None);
+        Assert.Equal(FakeJetstreamServer.TimeOf(Resume[0]), ReadState(stateFile).Cursor);
+
+        // Within the interval: held back, then written by the timer although no further event arrives.
+        await items[1].Acknowledgement.AcknowledgeAsync(CancellationToken.None);
+        Assert.Equal(FakeJetstreamServer.TimeOf(Resume[0]), ReadState(stateFile).Cursor);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(FakeJetstreamServer.TimeOf(Resume[1]), ReadState(stateFile).Cursor);
+
+        // The last acknowledgement before the pipeline ends is written when it disposes the source.
+        await items[2].Acknowledgement.AcknowledgeAsync(CancellationToken.None);
+        source.Dispose();
+        Assert.Equal(FakeJetstreamServer.TimeOf(Resume[2]), ReadState(stateFile).Cursor);
+    }
+
+    [Fact]
     public async Task A_shed_item_counts_as_settled_so_the_cursor_keeps_moving()
     {
         using var dir = TestPaths.CreateTempDirectory();
