@@ -44,6 +44,8 @@ public class PermanentSinkException : Exception
 }
 
 /// <summary>The posts a sink must write in one call, and their per-item outcome.</summary>
+/// <remarks>Reading is thread-safe; marking is not: a sink that writes parts of the batch concurrently collects
+/// their outcomes and marks them from one thread once they are known.</remarks>
 public sealed class SinkBatch : IReadOnlyList<Post>
 {
     private readonly Post[] _posts;
