@@ -1,6 +1,6 @@
 namespace TweetStream.Gcp;
 
-/// <summary>Identifies the TweetStream.Gcp assembly; its components arrive with the Pub/Sub, BigQuery and DLP work.</summary>
+/// <summary>Identifies the TweetStream.Gcp assembly.</summary>
 public static class GcpAssembly
 {
     /// <summary>The name used for this package's meter and activity source.</summary>

@@ -1,0 +1,245 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using TweetStream.Gcp.Tests.Support;
+using TweetStream.Tests.Support;
+using static TweetStream.Gcp.Tests.Support.PubSubTestKit;
+
+namespace TweetStream.Gcp.Tests.PubSub;
+
+public sealed class PubSubSourceTests
+{
+    private const string Sub = "posts-sub";
+
+    [Fact]
+    public async Task Pulled_posts_are_acked_after_a_slow_sink_commits_with_the_lease_extended_meanwhile()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+        await using var server = await PubSubTestServer.StartAsync(time);
+        server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 10);
+        Publish(server, 20);
+        var source = Source(server, SourceOptions(), time);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new CollectingSink
+        {
+            OnWrite = async (_, _, ct) =>
+            {
+                started.TrySetResult();
+                await release.Task.WaitAsync(ct);
+            },
+        };
+        using var stop = new CancellationTokenSource();
+        var run = CreatePipeline(source, sink).RunAsync(stop.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // 30 s on the server's clock: three times the subscription's 10 s deadline, extended every 5 s.
+        for (var tick = 0; tick < 6; tick++)
+        {
+            var before = Extensions(server);
+            time.Advance(TimeSpan.FromSeconds(5));
+            await server.WaitUntilAsync(() => Extensions(server) > before, what: "lease extension " + tick);
+        }
+
+        Assert.Equal(1, server.MaxDeliveries(Project, Sub));
+        Assert.Equal(0, server.AckedCount(Project, Sub));
+        release.SetResult();
+        await server.WaitUntilAsync(() => server.AckedCount(Project, Sub) == 20, what: "acks");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(20, CountIds(sink.Committed).Count);
+        Assert.Equal(1, server.MaxDeliveries(Project, Sub));
+        Assert.Equal(0, server.Unacked(Project, Sub));
+        Assert.True(server.Count("acknowledge") < 20, "acks are batched");
+        await source.Completion.WaitAsync(TimeSpan.FromSeconds(20)); // leases and ack loop stop once drained
+    }
+
+    [Fact]
+    public async Task A_crash_mid_batch_leads_to_redelivery_and_every_post_reaches_the_sink_with_bounded_duplicates()
+    {
+        const int total = 200;
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+        await using var server = await PubSubTestServer.StartAsync(time);
+        server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 10);
+        Publish(server, total);
+        var options = new PipelineOptions { BatchSize = 50, BatchMaxDelay = TimeSpan.FromMilliseconds(5), RetryBaseDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero, DrainTimeout = TimeSpan.Zero };
+        var sink = new CollectingSink
+        {
+            // Run 1: the first batch commits, every later one hangs until the crash.
+            OnWrite = async (_, call, ct) =>
+            {
+                if (call > 1)
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+            },
+        };
+        var first = Source(server, SourceOptions(), time);
+        using (var crash = new CancellationTokenSource())
+        {
+            var run1 = CreatePipeline(first, sink, options: options).RunAsync(crash.Token);
+            await server.WaitUntilAsync(() => sink.Calls >= 2, what: "second batch in flight");
+            await first.DisposeAsync();
+            await crash.CancelAsync();
+            await run1;
+        }
+
+        var committedBeforeCrash = sink.Committed.Count;
+        Assert.InRange(committedBeforeCrash, 1, 50);
+        Assert.True(server.Unacked(Project, Sub) >= total - committedBeforeCrash);
+
+        // Nobody extends the leases any more: they expire and Pub/Sub redelivers. A pull the crashed client abandoned
+        // may still lease messages on the server; let those finish first so their leases expire too.
+        await server.WaitUntilAsync(() => server.ActivePulls == 0, what: "abandoned pulls finished");
+        time.Advance(TimeSpan.FromSeconds(11));
+        sink.OnWrite = null;
+        var second = Source(server, SourceOptions(), time);
+        using (var stop = new CancellationTokenSource())
+        {
+            var run2 = CreatePipeline(second, sink, options: new PipelineOptions { BatchSize = 50, BatchMaxDelay = TimeSpan.FromMilliseconds(5), RetryBaseDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero, DrainTimeout = TimeSpan.FromSeconds(10) }).RunAsync(stop.Token);
+            await server.WaitUntilAsync(() => server.Unacked(Project, Sub) == 0, what: "all acked");
+            await stop.CancelAsync();
+            await run2;
+        }
+
+        var counts = CountIds(sink.Committed);
+        Assert.Equal(total, counts.Count);
+        Assert.InRange(sink.Committed.Count - total, 0, committedBeforeCrash);
+        Assert.Equal(2, server.MaxDeliveries(Project, Sub));
+    }
+
+    [Fact]
+    public async Task Undecodable_messages_are_dead_lettered_then_acked()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, Sub, "posts");
+        Publish(server, 3);
+        server.PublishRaw(Project, "posts", "%%% not base64 %%%");
+        server.PublishRaw(Project, "posts", Convert.ToBase64String("not json at all"u8));
+        server.PublishRaw(Project, "posts", Convert.ToBase64String("{\"id\":\"x:9\"}"u8));
+        server.PublishRaw(Project, "posts", null, new Dictionary<string, string> { ["post_id"] = "x:10" });
+        var deadLetters = new CollectingDeadLetterSink();
+        var sink = new CollectingSink();
+        using var stop = new CancellationTokenSource();
+        var run = CreatePipeline(Source(server), sink, deadLetters).RunAsync(stop.Token);
+
+        await server.WaitUntilAsync(() => server.AckedCount(Project, Sub) == 7, what: "7 acks");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(3, sink.Committed.Count);
+        Assert.Equal(4, deadLetters.Items.Count);
+        Assert.All(deadLetters.Items, d => Assert.Equal("source:pubsub", d.Stage));
+        Assert.All(deadLetters.Items, d => Assert.Equal(DeadLetterPayloadKind.Raw, d.PayloadKind));
+        var reasons = deadLetters.Items.Select(d => d.Reason).Order().ToList();
+        Assert.Contains(reasons, r => r.Contains("not base64", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("no data", StringComparison.Ordinal));
+        Assert.Equal(2, reasons.Count(r => r.Contains("not a post", StringComparison.Ordinal)));
+        Assert.Contains(deadLetters.Items, d => Encoding.UTF8.GetString(d.Payload.Span) == "not json at all");
+        Assert.Equal(0, server.Unacked(Project, Sub));
+    }
+
+    [Fact]
+    public async Task A_rejected_item_is_nacked_and_redelivered_at_once()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 600);
+        Publish(server, 1);
+        await using var source = Source(server);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using var items = source.ReadAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+
+        Assert.True(await items.MoveNextAsync());
+        var firstId = items.Current.Post!.Id;
+        await items.Current.Acknowledgement.RejectAsync(CancellationToken.None);
+        Assert.True(await items.MoveNextAsync());
+
+        Assert.Equal(firstId, items.Current.Post!.Id);
+        Assert.Equal(2, server.MaxDeliveries(Project, Sub));
+        Assert.Contains(server.Requests, r => r.Operation == "modifyAckDeadline" && r.Body!.Value.GetProperty("ackDeadlineSeconds").GetInt32() == 0);
+        await items.Current.Acknowledgement.AcknowledgeAsync(CancellationToken.None);
+        await server.WaitUntilAsync(() => server.AckedCount(Project, Sub) == 1, what: "ack");
+    }
+
+    [Fact]
+    public async Task Flow_control_bounds_outstanding_messages_across_parallel_pulls()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 600);
+        Publish(server, 60);
+        var options = SourceOptions();
+        options.MaxOutstandingMessages = 10;
+        options.MaxConcurrentPulls = 4;
+        await using var source = Source(server, options);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var seen = new HashSet<string>();
+        var held = new List<SourceItem>();
+
+        await foreach (var item in source.ReadAsync(stop.Token))
+        {
+            seen.Add(item.Post!.Id);
+            held.Add(item);
+            Assert.InRange(source.Outstanding, 1, 10);
+            if (held.Count == 10 || seen.Count == 60)
+            {
+                foreach (var h in held)
+                {
+                    await h.Acknowledgement.AcknowledgeAsync(CancellationToken.None);
+                }
+
+                held.Clear();
+            }
+
+            if (seen.Count == 60)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(60, seen.Count);
+        // The server may still count acked messages as leased until the batched ack arrives; the bound is the client's.
+        Assert.All(server.Requests.Where(r => r.Operation == "pull"), r => Assert.InRange(r.Body!.Value.GetProperty("maxMessages").GetInt32(), 1, 10));
+    }
+
+    [Fact]
+    public async Task CreateIfMissing_provisions_topic_and_subscription_with_a_dead_letter_policy_idempotently()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        var options = SourceOptions("new-sub");
+        options.TopicId = "new-topic";
+        options.CreateIfMissing = true;
+        options.DeadLetterTopicId = "new-topic-dead";
+        options.MaxDeliveryAttempts = 7;
+
+        for (var run = 0; run < 2; run++)
+        {
+            var pullsBefore = server.Count("pull");
+            await using var source = Source(server, options);
+            using var stop = new CancellationTokenSource();
+            await using var items = source.ReadAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+            var next = items.MoveNextAsync().AsTask();
+            await server.WaitUntilAsync(() => server.Count("createSubscription") > run && server.Count("pull") > pullsBefore, what: "pull after provisioning");
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
+        }
+
+        var creates = server.Requests.Where(r => r.Operation == "createSubscription").ToList();
+        Assert.Equal([200, 409], creates.Select(r => r.StatusCode));
+        var policy = creates[0].Body!.Value.GetProperty("deadLetterPolicy");
+        Assert.Equal($"projects/{Project}/topics/new-topic-dead", policy.GetProperty("deadLetterTopic").GetString());
+        Assert.Equal(7, policy.GetProperty("maxDeliveryAttempts").GetInt32());
+        Assert.Equal(10, creates[0].Body!.Value.GetProperty("ackDeadlineSeconds").GetInt32());
+        Assert.Equal(4, server.Requests.Count(r => r.Operation == "createTopic"));
+    }
+
+    private static void Publish(PubSubTestServer server, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            server.PublishRaw(Project, "posts", Convert.ToBase64String(Encode(Posts.Make(i))), new Dictionary<string, string> { ["post_id"] = "x:" + i });
+        }
+    }
+
+    private static int Extensions(PubSubTestServer server) =>
+        server.Requests.Count(r => r.Operation == "modifyAckDeadline" && r.StatusCode == 200 && r.Body!.Value.GetProperty("ackDeadlineSeconds").GetInt32() == 10);
+}
