@@ -35,13 +35,13 @@ internal sealed class BigQueryApi
     /// <summary>The table as GoogleSQL names it, quoted.</summary>
     public string QualifiedTable => $"`{ProjectId}.{DatasetId}.{TableId}`";
 
-    public static BigQueryApi Create(BigQueryClientOptions options, HttpClient http, IGoogleAccessTokenSource tokens, TimeProvider time)
+    public static BigQueryApi Create(BigQueryClientOptions options, HttpClient http, IGoogleAccessTokenSource tokens, TimeProvider time, GoogleRetryPolicy? policy = null)
     {
         var emulator = options.ResolveEmulatorHost();
         var settings = emulator is not null
             ? new GoogleRestSettings(new Uri("http://" + emulator + "/bigquery/v2/"), null, GzipRequestBodies: false, GzipThresholdBytes: int.MaxValue)
             : new GoogleRestSettings(EnsureSlash(options.BaseAddress), options.QuotaProjectId, options.GzipRequests, 1024);
-        var client = new GoogleRestClient(http, settings, emulator is not null ? NoAccessTokenSource.Instance : tokens, BigQueryRetryPolicy.Instance, time);
+        var client = new GoogleRestClient(http, settings, emulator is not null ? NoAccessTokenSource.Instance : tokens, policy ?? BigQueryRetryPolicy.Instance, time);
         return new BigQueryApi(client, options);
     }
 

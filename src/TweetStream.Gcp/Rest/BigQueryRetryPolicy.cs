@@ -26,12 +26,20 @@ internal sealed class BigQueryRetryPolicy : GoogleRetryPolicy
     public const string TablesInsert = "bigquery.tables.insert";
     public const string TablesPatch = "bigquery.tables.patch";
 
-    private static readonly GoogleRetrySettings Standard = new(6, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(32), TimeSpan.FromMinutes(2));
-    private static readonly GoogleRetrySettings InsertAllSettings = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(60));
+    private readonly GoogleRetrySettings _standard;
+    private readonly GoogleRetrySettings _insertAll;
+
+    /// <summary>Creates the policy; <paramref name="initialDelay"/> other than the SLA's 1 s is for tests.</summary>
+    public BigQueryRetryPolicy(TimeSpan? initialDelay = null)
+    {
+        var first = initialDelay ?? TimeSpan.FromSeconds(1);
+        _standard = new(6, first, first * 32, TimeSpan.FromMinutes(2));
+        _insertAll = new(3, first, first * 4, TimeSpan.FromSeconds(60));
+    }
 
     public static BigQueryRetryPolicy Instance { get; } = new();
 
-    public override GoogleRetrySettings GetSettings(string operation) => operation == InsertAll ? InsertAllSettings : Standard;
+    public override GoogleRetrySettings GetSettings(string operation) => operation == InsertAll ? _insertAll : _standard;
 
     public override bool ShouldRetry(string operation, Exception exception)
     {
