@@ -511,9 +511,10 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
 
             var errors = new JsonArray();
             var valid = new List<int>();
+            var today = Time.GetUtcNow();
             for (var i = 0; i < rows.Count; i++)
             {
-                if (!rows[i].TryGetProperty("json", out var row) || CheckRow(t, row, ignoreUnknown) is not { } rowError)
+                if (!rows[i].TryGetProperty("json", out var row) || (CheckRow(t, row, ignoreUnknown) ?? CheckStreamingBounds(t, row, today)) is not { } rowError)
                 {
                     valid.Add(i);
                     continue;
@@ -623,6 +624,21 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
         }
 
         return null;
+    }
+
+    /// <summary>Streaming into a column-partitioned table accepts partition values from 3,650 days back to 365 days ahead.</summary>
+    private static RowError? CheckStreamingBounds(BqTestTable table, JsonElement row, DateTimeOffset today)
+    {
+        if (table.Resource["timePartitioning"]?["field"]?.GetValue<string>() is not { } field
+            || !row.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.String
+            || ParseTimestamp(value.GetString()!) is not { } at)
+        {
+            return null;
+        }
+
+        return at < today.AddDays(-3650) || at > today.AddDays(365)
+            ? new RowError(field, $"Value {value.GetString()} for field {field} of the destination table is outside the allowed bounds. You can only stream to date range within 3650 days in the past and 365 days in the future relative to the current date.")
+            : null;
     }
 
     private static bool ValueFits(string type, JsonElement value) => type switch

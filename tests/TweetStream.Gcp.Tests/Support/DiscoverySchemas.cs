@@ -52,9 +52,11 @@ public sealed partial class DiscoverySchemas
     private string? ValidateObject(string schemaName, JsonElement value, string path, string[] exempt)
     {
         var schema = _schemas.GetProperty(schemaName);
-        if (schema.TryGetProperty("type", out var kind) && kind.GetString() != "object")
+        if ((schema.TryGetProperty("type", out var kind) && kind.GetString() != "object")
+            || (!schema.TryGetProperty("properties", out _) && schema.TryGetProperty("additionalProperties", out _)))
         {
-            return ValidateValue(schema, value, path); // a named non-object schema (BigQuery's JsonValue is "any")
+            // A named non-object schema (BigQuery's JsonValue is "any") or a named map (JsonObject).
+            return ValidateValue(schema, value, path);
         }
 
         return ValidateProperties(schemaName, schema, value, path, exempt);
