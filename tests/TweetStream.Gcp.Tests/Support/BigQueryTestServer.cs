@@ -164,6 +164,9 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
 
     public int Count(string operation) => Requests.Count(r => r.Operation == operation);
 
+    /// <summary>Job ids of the load jobs created, in order.</summary>
+    public ConcurrentQueue<string> LastJobIds { get; } = new();
+
     /// <summary>Waits (real time, bounded) until <paramref name="condition"/> holds.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
@@ -688,31 +691,37 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
             return Error(400, "INVALID_ARGUMENT", "Content-Type must be multipart/related with a boundary", "invalid");
         }
 
+        // Each section's body must be read before the next section is requested.
         var reader = new MultipartReader(boundary, new MemoryStream(body));
         var metadataPart = await reader.ReadNextSectionAsync();
-        var dataPart = metadataPart is null ? null : await reader.ReadNextSectionAsync();
-        if (metadataPart is null || dataPart is null || await reader.ReadNextSectionAsync() is not null)
+        if (metadataPart is null || !(metadataPart.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.Ordinal))
+        {
+            return Error(400, "INVALID_ARGUMENT", "The first part must be the application/json job resource", "invalid");
+        }
+
+        var metadata = new MemoryStream();
+        await metadataPart.Body.CopyToAsync(metadata);
+        var dataPart = await reader.ReadNextSectionAsync();
+        if (dataPart is null)
         {
             return Error(400, "INVALID_ARGUMENT", "A multipart upload needs exactly two parts: metadata and media", "invalid");
         }
 
-        if (!(metadataPart.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.Ordinal))
+        var data = new MemoryStream();
+        await dataPart.Body.CopyToAsync(data);
+        if (await reader.ReadNextSectionAsync() is not null)
         {
-            return Error(400, "INVALID_ARGUMENT", "The first part must be application/json", "invalid");
+            return Error(400, "INVALID_ARGUMENT", "A multipart upload needs exactly two parts: metadata and media", "invalid");
         }
 
         JsonElement job;
-        using (var metadata = new MemoryStream())
+        try
         {
-            await metadataPart.Body.CopyToAsync(metadata);
-            try
-            {
-                job = JsonDocument.Parse(metadata.ToArray()).RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                return Error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.", "parseError");
-            }
+            job = JsonDocument.Parse(metadata.ToArray()).RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return Error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.", "parseError");
         }
 
         if (DiscoverySchemas.BigQuery.Validate("Job", job) is { } invalid)
@@ -720,8 +729,6 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
             return Error(400, "INVALID_ARGUMENT", invalid, "invalid");
         }
 
-        var data = new MemoryStream();
-        await dataPart.Body.CopyToAsync(data);
         if (!job.GetProperty("configuration").TryGetProperty("load", out var load))
         {
             return Error(400, "INVALID_ARGUMENT", "An upload needs a load configuration", "invalid");
@@ -796,6 +803,7 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
             resource["status"] = new JsonObject { ["state"] = "RUNNING" };
             var state = new JobState { Job = resource, TableKey = tableKey, Rows = rows, Plan = plan, BadRowError = badRow };
             _jobs[key] = state;
+            LastJobIds.Enqueue(jobId);
             if (plan is { PollsBeforeDone: 0, Hold: false })
             {
                 Finish(state);
