@@ -43,7 +43,16 @@ internal sealed class InsertAllEncoder : IDisposable
             _rowWriter.Reset(_row);
             var post = posts[index];
             _rowWriter.WriteStartObject();
-            _rowWriter.WriteString("insertId"u8, post.Id);
+            if (post.IsTombstone)
+            {
+                // A deletion marker must not be deduplicated against the post it deletes (same id within a minute).
+                _rowWriter.WriteString("insertId"u8, post.Id + "#deleted");
+            }
+            else
+            {
+                _rowWriter.WriteString("insertId"u8, post.Id);
+            }
+
             _rowWriter.WritePropertyName("json"u8);
             BigQueryPostSchema.WriteRow(_rowWriter, post);
             _rowWriter.WriteEndObject();
