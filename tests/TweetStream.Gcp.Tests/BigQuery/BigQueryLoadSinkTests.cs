@@ -176,4 +176,36 @@ public sealed class BigQueryLoadSinkTests : IAsyncLifetime
         Assert.StartsWith("000000000008.", Path.GetFileName(BufferFiles().Single()), StringComparison.Ordinal);
         await AdvanceUntilAsync(next);
     }
+
+    [Fact]
+    public async Task In_a_pipeline_items_are_acknowledged_only_after_their_load_job_succeeded()
+    {
+        await using var sink = LoadSink(_server, Options(), _time);
+        var source = new InMemorySource();
+        for (var i = 0; i < 120; i++)
+        {
+            source.Add(Post(i), i);
+        }
+
+        source.Complete();
+        var run = PubSubTestKit.CreatePipeline(source, sink, options: new PipelineOptions
+        {
+            BatchSize = 50,
+            BatchMaxDelay = TimeSpan.FromMilliseconds(5),
+            MaxParallelBatches = 4,
+            DrainTimeout = TimeSpan.FromSeconds(30),
+        }).RunAsync(CancellationToken.None);
+
+        // The first job carries whatever was buffered when it started; the rest wait for the interval, unacknowledged.
+        await BigQueryTestServer.WaitUntilAsync(() => _server.Count("upload") == 1 && !source.Acks.Acked.IsEmpty, "the first job committed");
+        var loaded = _server.Rows(Project, Dataset, TableName).Count;
+        Assert.Equal(loaded, source.Acks.Acked.Count);
+
+        await AdvanceUntilAsync(run);
+        var stats = await run;
+
+        Assert.True(120 == _server.Rows(Project, Dataset, TableName).Count, $"written {stats.Written}, dead-lettered {stats.DeadLettered}, retries {stats.Retries}, uploads {_server.Count("upload")}, acked {source.Acks.Acked.Count}, rejected {source.Acks.Rejected.Count}");
+        Assert.Equal(Enumerable.Range(0, 120).Select(i => (long)i), source.Acks.Acked.Order());
+        Assert.True(_server.Count("upload") <= 3, "batches within an interval shared jobs");
+    }
 }
