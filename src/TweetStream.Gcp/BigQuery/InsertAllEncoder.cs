@@ -20,6 +20,9 @@ internal sealed class InsertAllEncoder : IDisposable
     private readonly int _maxBytes;
     private readonly bool _skipInvalidRows;
     private readonly ArrayBufferWriter<byte> _row = new(4096);
+
+    // Reused across requests; each finished body is copied out once at its exact size.
+    private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
     private readonly Utf8JsonWriter _rowWriter;
 
     public InsertAllEncoder(int maxRows, int maxBytes, bool skipInvalidRows)
@@ -34,7 +37,8 @@ internal sealed class InsertAllEncoder : IDisposable
     public List<InsertAllRequestSlice> Encode(IReadOnlyList<Post> posts, IReadOnlyList<int> indexes, List<(int Index, int Bytes)> oversized)
     {
         var requests = new List<InsertAllRequestSlice>();
-        var body = new ArrayBufferWriter<byte>(Math.Min(_maxBytes, 64 * 1024));
+        var body = _body;
+        body.ResetWrittenCount();
         var members = new List<int>(Math.Min(_maxRows, indexes.Count));
         var size = EnvelopeBytes;
         foreach (var index in indexes)
@@ -67,7 +71,7 @@ internal sealed class InsertAllEncoder : IDisposable
             if (members.Count == _maxRows || size + rowBytes > _maxBytes)
             {
                 requests.Add(Close(body, members));
-                body = new ArrayBufferWriter<byte>(Math.Min(_maxBytes, 64 * 1024));
+                body.ResetWrittenCount();
                 members = new List<int>(_maxRows);
                 size = EnvelopeBytes;
             }
@@ -103,6 +107,6 @@ internal sealed class InsertAllEncoder : IDisposable
     private static InsertAllRequestSlice Close(ArrayBufferWriter<byte> body, List<int> members)
     {
         body.Write("]}"u8);
-        return new InsertAllRequestSlice(body.WrittenMemory, [.. members]);
+        return new InsertAllRequestSlice(body.WrittenSpan.ToArray(), [.. members]);
     }
 }
