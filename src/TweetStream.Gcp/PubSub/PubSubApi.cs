@@ -13,9 +13,50 @@ internal sealed class PubSubApi(GoogleRestClient client)
 
     public GoogleRestClient Client => client;
 
+    /// <summary>
+    /// Splits ack ids into requests of at most <see cref="MaxAckIdsPerRequest"/> ids and <see cref="MaxAckRequestBytes"/>
+    /// bytes of JSON (ids are counted with quotes, comma and worst-case escaping, plus the envelope).
+    /// </summary>
+    public static IEnumerable<List<string>> ChunkAckIds(IReadOnlyList<string> ackIds)
+    {
+        const int Envelope = 64; // {"ackIds":[…],"ackDeadlineSeconds":600}
+        var chunk = new List<string>();
+        var bytes = Envelope;
+        foreach (var id in ackIds)
+        {
+            var size = JsonStringBytes(id) + 3;
+            if (chunk.Count > 0 && (chunk.Count == MaxAckIdsPerRequest || bytes + size > MaxAckRequestBytes))
+            {
+                yield return chunk;
+                chunk = [];
+                bytes = Envelope;
+            }
+
+            chunk.Add(id);
+            bytes += size;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
     public static string TopicPath(string project, string topic) => $"projects/{project}/topics/{topic}";
 
     public static string SubscriptionPath(string project, string subscription) => $"projects/{project}/subscriptions/{subscription}";
+
+    // Upper bound of the escaped length: System.Text.Json's default encoder writes anything beyond these as \uXXXX.
+    private static int JsonStringBytes(string value)
+    {
+        var bytes = 0;
+        foreach (var c in value)
+        {
+            bytes += char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '/' or '.' or ':' or '~' ? 1 : 12;
+        }
+
+        return bytes;
+    }
 
     public Task<PubSubPublishResponse> PublishAsync(string topicPath, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         client.SendAsync(PubSubRetryPolicy.Publish, HttpMethod.Post, $"v1/{topicPath}:publish", body, PubSubJsonContext.Default.PubSubPublishResponse, cancellationToken);

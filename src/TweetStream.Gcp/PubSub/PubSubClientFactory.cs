@@ -10,9 +10,9 @@ internal static class PubSubClientFactory
     public const string Scope = "https://www.googleapis.com/auth/pubsub";
     public const string TokenSourceKey = "pubsub";
 
-    public static PubSubApi Create(PubSubClientOptions options, HttpClient http, IGoogleAccessTokenSource tokens, TimeProvider time)
+    public static PubSubApi Create(PubSubClientOptions options, HttpClient http, IGoogleAccessTokenSource tokens, TimeProvider time, Func<string, string?>? environment = null)
     {
-        var emulator = options.ResolveEmulatorHost();
+        var emulator = options.ResolveEmulatorHost(environment);
         var settings = emulator is not null
             ? new GoogleRestSettings(new Uri("http://" + emulator + "/"), null, GzipRequestBodies: false, GzipThresholdBytes: int.MaxValue)
             : new GoogleRestSettings(EnsureSlash(options.BaseAddress), options.QuotaProjectId, options.GzipRequests, 1024);

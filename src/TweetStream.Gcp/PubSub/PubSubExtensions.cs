@@ -92,7 +92,8 @@ public static class PubSubExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
-        services.AddHttpClient(PubSubClientFactory.HttpClientName);
+        services.AddHttpClient(PubSubClientFactory.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip });
         services.TryAddKeyedSingleton<IGoogleAccessTokenSource>(
             PubSubClientFactory.TokenSourceKey,
             (_, _) => new ApplicationDefaultTokenSource([PubSubClientFactory.Scope]));

@@ -38,8 +38,9 @@ public abstract class PubSubClientOptions
     /// <summary>Create the topic (and, for the source, the subscription) when missing at start. Default false.</summary>
     public bool CreateIfMissing { get; set; }
 
-    internal string? ResolveEmulatorHost() =>
-        !string.IsNullOrWhiteSpace(EmulatorHost) ? EmulatorHost : Environment.GetEnvironmentVariable("PUBSUB_EMULATOR_HOST") is { Length: > 0 } env ? env : null;
+    internal string? ResolveEmulatorHost(Func<string, string?>? environment = null) =>
+        !string.IsNullOrWhiteSpace(EmulatorHost) ? EmulatorHost
+        : (environment ?? Environment.GetEnvironmentVariable)("PUBSUB_EMULATOR_HOST") is { Length: > 0 } env ? env.Trim() : null;
 }
 
 /// <summary>Settings of the Pub/Sub sink (<c>AddPubSubSink</c>).</summary>

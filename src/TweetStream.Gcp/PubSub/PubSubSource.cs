@@ -88,11 +88,25 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
         var pullers = new Task[_options.MaxConcurrentPulls];
         for (var i = 0; i < pullers.Length; i++)
         {
-            pullers[i] = Task.Run(() => PullLoopAsync(items.Writer, reading.Token), CancellationToken.None);
+            pullers[i] = Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        await PullLoopAsync(items.Writer, reading.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        // A failure retrying cannot fix (subscription missing, permission denied) ends the source now,
+                        // not when every other pull loop has noticed.
+                        items.Writer.TryComplete(ex);
+                    }
+                },
+                CancellationToken.None);
         }
 
         _ = Task.WhenAll(pullers).ContinueWith(
-            t => items.Writer.TryComplete(t.Exception?.InnerException),
+            _ => items.Writer.TryComplete(),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
@@ -247,7 +261,7 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
     {
         lock (_flow)
         {
-            _reserved -= reserved;
+            _reserved -= Math.Max(reserved, 0);
             _outstanding += received;
             _outstandingBytes += bytes;
         }
@@ -447,11 +461,11 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
 
     private async Task SendAsync(List<string> ackIds, bool ack)
     {
-        foreach (var chunk in ackIds.Chunk(PubSubApi.MaxAckIdsPerRequest))
+        foreach (var chunk in PubSubApi.ChunkAckIds(ackIds))
         {
             try
             {
-                await _api.AcknowledgeAsync(_subscriptionPath, [.. chunk], _lifetime.Token).ConfigureAwait(false);
+                await _api.AcknowledgeAsync(_subscriptionPath, chunk, _lifetime.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
             {
@@ -459,18 +473,18 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
             }
             catch (Exception ex)
             {
-                PubSubLog.SettleFailed(_logger, ack ? "acknowledge" : "nack", chunk.Length, _subscriptionPath, ex.Message);
+                PubSubLog.SettleFailed(_logger, ack ? "acknowledge" : "nack", chunk.Count, _subscriptionPath, ex.Message);
             }
         }
     }
 
     private async Task ModifyAsync(List<string> ackIds, int seconds, CancellationToken cancellationToken)
     {
-        foreach (var chunk in ackIds.Chunk(PubSubApi.MaxAckIdsPerRequest))
+        foreach (var chunk in PubSubApi.ChunkAckIds(ackIds))
         {
             try
             {
-                await _api.ModifyAckDeadlineAsync(_subscriptionPath, [.. chunk], seconds, cancellationToken).ConfigureAwait(false);
+                await _api.ModifyAckDeadlineAsync(_subscriptionPath, chunk, seconds, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -478,7 +492,7 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
             }
             catch (Exception ex)
             {
-                PubSubLog.SettleFailed(_logger, seconds == 0 ? "nack" : "modifyAckDeadline", chunk.Length, _subscriptionPath, ex.Message);
+                PubSubLog.SettleFailed(_logger, seconds == 0 ? "nack" : "modifyAckDeadline", chunk.Count, _subscriptionPath, ex.Message);
             }
         }
     }

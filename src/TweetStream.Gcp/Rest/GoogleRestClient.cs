@@ -26,6 +26,9 @@ internal sealed class GoogleRestClient
 {
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json") { CharSet = "utf-8" };
 
+    // Google front ends gzip responses only when the User-Agent mentions gzip and Accept-Encoding allows it.
+    private static readonly ProductInfoHeaderValue[] UserAgent = [new("tweetstream", "0.1"), new("(gzip)")];
+
     private readonly HttpClient _http;
     private readonly GoogleRestSettings _settings;
     private readonly IGoogleAccessTokenSource _tokens;
@@ -113,6 +116,12 @@ internal sealed class GoogleRestClient
                 using var request = new HttpRequestMessage(method, uri);
                 request.Content = contentFactory?.Invoke();
 
+                foreach (var product in UserAgent)
+                {
+                    request.Headers.UserAgent.Add(product);
+                }
+
+                request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
                 var token = await _tokens.GetAccessTokenAsync(ct).ConfigureAwait(false);
                 if (token is not null)
                 {

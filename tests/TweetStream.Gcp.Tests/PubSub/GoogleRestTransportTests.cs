@@ -127,6 +127,34 @@ public sealed class GoogleRestTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transport_gives_up_after_the_policy_attempts_and_surfaces_the_last_error()
+    {
+        _server.CreateSubscription(Project, "posts-sub", "posts");
+        _server.InjectFault("pull", Fault.Http(503, "UNAVAILABLE"), times: 10);
+        var api = Api(_server, SourceOptions());
+
+        var ex = await Assert.ThrowsAsync<GoogleApiException>(() => api.PullAsync(PubSubApi.SubscriptionPath(Project, "posts-sub"), 10, CancellationToken.None));
+
+        Assert.Equal("UNAVAILABLE", ex.Status);
+        Assert.Equal(PubSubRetryPolicy.Instance.GetSettings(PubSubRetryPolicy.Pull).MaxAttempts, _server.Count("pull"));
+    }
+
+    [Fact]
+    public async Task A_slow_response_is_abandoned_at_the_total_deadline_on_the_injected_clock()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        _server.CreateSubscription(Project, "posts-sub", "posts");
+        _server.InjectFault("pull", new Fault(Delay: TimeSpan.FromMinutes(5)));
+        var api = Api(_server, SourceOptions(), time: time);
+
+        var call = api.PullAsync(PubSubApi.SubscriptionPath(Project, "posts-sub"), 10, CancellationToken.None);
+        await _server.WaitUntilAsync(() => _server.InFlight == 1, what: "request in flight");
+        time.Advance(PubSubRetryPolicy.Instance.GetSettings(PubSubRetryPolicy.Pull).TotalTimeout);
+
+        await Assert.ThrowsAsync<Polly.Timeout.TimeoutRejectedException>(() => call);
+    }
+
+    [Fact]
     public void Pub_Sub_policy_classifies_codes_as_the_official_client_does()
     {
         var policy = PubSubRetryPolicy.Instance;
@@ -145,5 +173,25 @@ public sealed class GoogleRestTransportTests : IAsyncLifetime
         Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(500, "UNKNOWN")));
         Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Publish, new HttpRequestException("reset")));
         Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Pull, new HttpRequestException("reset")));
+    }
+}
+
+public sealed class PubSubEmulatorVariableTests
+{
+    [Fact]
+    public async Task PUBSUB_EMULATOR_HOST_switches_to_plain_http_without_credentials()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateTopic(Project, "posts");
+        var tokens = new FakeTokenSource();
+        var options = SinkOptions();
+        options.BaseAddress = new Uri("https://must-not-be-used.invalid/");
+        var api = PubSubClientFactory.Create(options, new HttpClient(), tokens, TimeProvider.System, name => name == "PUBSUB_EMULATOR_HOST" ? server.HostPort : null);
+
+        await api.EnsureTopicAsync(PubSubApi.TopicPath(Project, "other"), CancellationToken.None);
+
+        Assert.Equal(new Uri("http://" + server.HostPort + "/"), api.Client.BaseAddress);
+        Assert.Null(Assert.Single(server.Requests).Authorization);
+        Assert.Equal(0, tokens.Calls);
     }
 }

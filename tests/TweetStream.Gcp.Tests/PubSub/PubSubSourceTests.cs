@@ -243,3 +243,111 @@ public sealed class PubSubSourceTests
     private static int Extensions(PubSubTestServer server) =>
         server.Requests.Count(r => r.Operation == "modifyAckDeadline" && r.StatusCode == 200 && r.Body!.Value.GetProperty("ackDeadlineSeconds").GetInt32() == 10);
 }
+
+public sealed class PubSubSourceSettlementTests
+{
+    [Fact]
+    public async Task Thousands_of_acks_are_split_within_the_ack_request_limits()
+    {
+        const int total = 3000;
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, "posts-sub", "posts", ackDeadlineSeconds: 600);
+        for (var i = 0; i < total; i++)
+        {
+            server.PublishRaw(Project, "posts", Convert.ToBase64String(Encode(Posts.Make(i))));
+        }
+
+        var options = SourceOptions();
+        options.MaxOutstandingMessages = 5000;
+        await using var source = Source(server, options);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var held = new List<SourceItem>();
+        await foreach (var item in source.ReadAsync(stop.Token))
+        {
+            held.Add(item);
+            if (held.Count == total)
+            {
+                break;
+            }
+        }
+
+        foreach (var item in held)
+        {
+            await item.Acknowledgement.AcknowledgeAsync(CancellationToken.None);
+        }
+
+        await server.WaitUntilAsync(() => server.AckedCount(Project, "posts-sub") == total, what: "all acked");
+        var acks = server.Requests.Where(r => r.Operation == "acknowledge").ToList();
+        Assert.All(acks, r => Assert.Equal(200, r.StatusCode));
+        Assert.All(acks, r => Assert.InRange(r.Body!.Value.GetProperty("ackIds").GetArrayLength(), 1, 2500));
+        Assert.All(acks, r => Assert.InRange(r.BodyBytes, 1, PubSubTestServer.MaxAckRequestBytes));
+        Assert.True(acks.Count >= 2);
+    }
+
+    [Fact]
+    public async Task A_missing_subscription_stops_the_pipeline_with_the_api_error()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => CreatePipeline(Source(server), new CollectingSink()).RunAsync(CancellationToken.None));
+
+        Assert.Contains("NOT_FOUND", ex.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class PubSubSourceFaultTests
+{
+    [Fact]
+    public async Task Pull_outages_are_ridden_out_and_every_post_still_arrives()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, "posts-sub", "posts");
+        for (var i = 0; i < 100; i++)
+        {
+            server.PublishRaw(Project, "posts", Convert.ToBase64String(Encode(Posts.Make(i))));
+        }
+
+        server.InjectFault("pull", Fault.Http(429, "RESOURCE_EXHAUSTED"), times: 3);
+        server.InjectFault("pull", Fault.ConnectionReset, times: 2);
+        server.InjectFault("pull", Fault.Http(500, "INTERNAL"), times: 2);
+        server.InjectFault("acknowledge", Fault.Http(503, "UNAVAILABLE"));
+        var sink = new CollectingSink();
+        using var stop = new CancellationTokenSource();
+        var run = CreatePipeline(Source(server), sink).RunAsync(stop.Token);
+
+        await server.WaitUntilAsync(() => server.AckedCount(Project, "posts-sub") == 100, what: "all acked");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(100, CountIds(sink.Committed).Count);
+        Assert.True(server.Requests.Count(r => r.Operation == "pull" && r.StatusCode != 200) >= 5);
+    }
+
+    [Fact]
+    public async Task A_lease_is_given_up_after_the_maximum_total_extension()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+        await using var server = await PubSubTestServer.StartAsync(time);
+        server.CreateSubscription(Project, "posts-sub", "posts", ackDeadlineSeconds: 10);
+        server.PublishRaw(Project, "posts", Convert.ToBase64String(Encode(Posts.Make(1))));
+        var options = SourceOptions();
+        options.MaxTotalAckExtension = TimeSpan.FromSeconds(12);
+        await using var source = Source(server, options, time);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var items = source.ReadAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        Assert.True(await items.MoveNextAsync());
+        Assert.Equal(1, source.Outstanding);
+
+        static int Extensions(PubSubTestServer s) => s.Requests.Count(r => r.Operation == "modifyAckDeadline" && r.Body!.Value.GetProperty("ackDeadlineSeconds").GetInt32() == 10);
+        var before = Extensions(server);
+        time.Advance(TimeSpan.FromSeconds(5));
+        await server.WaitUntilAsync(() => Extensions(server) > before, what: "first extension");
+        time.Advance(TimeSpan.FromSeconds(5));
+        await server.WaitUntilAsync(() => Extensions(server) > before + 1, what: "second extension");
+        Assert.Equal(1, source.Outstanding);
+
+        time.Advance(TimeSpan.FromSeconds(5)); // 15 s > 12 s: the lease is released, no extension is sent
+        await server.WaitUntilAsync(() => source.Outstanding == 0, what: "lease released");
+        Assert.Equal(before + 2, Extensions(server));
+    }
+}

@@ -36,7 +36,7 @@ internal static class PubSubTestKit
             options.BaseAddress = server.BaseAddress;
         }
 
-        return PubSubClientFactory.Create(options, new HttpClient(), tokens ?? new FakeTokenSource(), time ?? TimeProvider.System);
+        return PubSubClientFactory.Create(options, new HttpClient(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip }), tokens ?? new FakeTokenSource(), time ?? TimeProvider.System);
     }
 
     public static PubSubSinkOptions SinkOptions(string topic = "posts") => new() { ProjectId = Project, TopicId = topic };

@@ -53,6 +53,7 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextMessageId;
     private int _activePulls;
+    private int _inFlight;
 
     private PubSubTestServer(WebApplication app, TimeProvider time)
     {
@@ -183,6 +184,9 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Requests being handled right now (counted from arrival, before faults apply).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
     /// <summary>Pull handlers still running (a client that gave up may still be waiting here).</summary>
     public int ActivePulls => Volatile.Read(ref _activePulls);
 
@@ -234,6 +238,20 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        Interlocked.Increment(ref _inFlight);
+        Pulse();
+        try
+        {
+            await HandleCoreAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext context)
+    {
         var request = context.Request;
         var path = request.Path.Value ?? string.Empty;
         var match = PathPattern().Match(path);
@@ -266,7 +284,15 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
             {
                 if (fault.Delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(fault.Delay, context.RequestAborted);
+                    try
+                    {
+                        await Task.Delay(fault.Delay, context.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        status = -1; // the client gave up
+                        return;
+                    }
                 }
 
                 if (fault.Reset)
