@@ -143,7 +143,9 @@ public static class BigQueryExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
-        services.AddHttpClient(BigQueryApi.HttpClientName);
+        // The transport asks for gzip responses; query pages are large and compress well.
+        services.AddHttpClient(BigQueryApi.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip });
         services.TryAddKeyedSingleton<IGoogleAccessTokenSource>(
             BigQueryApi.TokenSourceKey,
             (_, _) => new ApplicationDefaultTokenSource([BigQueryApi.Scope]));
