@@ -200,28 +200,29 @@ internal sealed class BigQueryLoadSink : ISink, IAsyncDisposable
                 continue;
             }
 
-            if (_lastJobStart is { } last && last + _options.MinLoadInterval > _time.GetUtcNow())
+            var wait = _lastJobStart is { } last ? last + _options.MinLoadInterval - _time.GetUtcNow() : TimeSpan.Zero;
+            if (wait > TimeSpan.Zero)
             {
                 // Batches arriving meanwhile join the active file, so they share the next job.
-                await Task.Delay(last + _options.MinLoadInterval - _time.GetUtcNow(), _time, stop).ConfigureAwait(false);
+                await Task.Delay(wait, _time, stop).ConfigureAwait(false);
                 continue;
             }
 
-            Segment next;
-            lock (_gate)
-            {
-                if (_sealed.Count == 0 && _active is { Rows: > 0 } active)
-                {
-                    Seal(active);
-                }
-
-                next = _sealed.Peek();
-            }
-
             _lastJobStart = _time.GetUtcNow();
+            Segment? next = null;
             LoadOutcome outcome;
             try
             {
+                lock (_gate)
+                {
+                    if (_sealed.Count == 0 && _active is { Rows: > 0 } active)
+                    {
+                        Seal(active);
+                    }
+
+                    next = _sealed.Peek();
+                }
+
                 await _provisioner.EnsureAsync(stop).ConfigureAwait(false);
                 outcome = await RunJobAsync(next, stop).ConfigureAwait(false);
             }
@@ -231,8 +232,9 @@ internal sealed class BigQueryLoadSink : ISink, IAsyncDisposable
             }
             catch (Exception ex)
             {
-                // Nothing known about the job (network, outage): keep the file and try the same job id after the interval.
-                BigQueryLog.LoadDeferred(_logger, next.JobId!, ex.Message);
+                // Nothing known about the job (network, outage, a disk error): keep the file and try the same job id
+                // after the interval. The loop must survive: waiting calls depend on it.
+                BigQueryLog.LoadDeferred(_logger, next?.JobId ?? "(not sealed)", ex.Message);
                 continue;
             }
 
@@ -241,7 +243,16 @@ internal sealed class BigQueryLoadSink : ISink, IAsyncDisposable
                 _sealed.Dequeue();
             }
 
-            File.Delete(next.Path);
+            try
+            {
+                File.Delete(next.Path);
+            }
+            catch (IOException ex)
+            {
+                // The job is settled; a leftover file would be loaded again after a restart only under the same job id (409).
+                BigQueryLog.LoadDeferred(_logger, next.JobId!, "could not delete the loaded file: " + ex.Message);
+            }
+
             next.Completion.TrySetResult(outcome);
         }
     }
