@@ -149,7 +149,13 @@ public static class BigQueryExtensions
         services.TryAddKeyedSingleton<IGoogleAccessTokenSource>(
             BigQueryApi.TokenSourceKey,
             (_, _) => new ApplicationDefaultTokenSource([BigQueryApi.Scope]));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BigQueryStartupCheck>());
+        if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(BigQueryStartupCheck)))
+        {
+            // Hosted services start in registration order: the table check goes before the pipelines' runner, so an
+            // incompatible table stops the host before any batch is written (and dead-lettered).
+            var first = services.TakeWhile(d => d.ServiceType != typeof(IHostedService)).Count();
+            services.Insert(first, ServiceDescriptor.Singleton<IHostedService, BigQueryStartupCheck>());
+        }
     }
 
     private static BigQueryApi CreateApi(IServiceProvider services, BigQueryClientOptions options) =>

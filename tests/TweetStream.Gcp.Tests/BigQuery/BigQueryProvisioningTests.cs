@@ -89,7 +89,9 @@ public sealed class BigQueryProvisioningTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddKeyedSingleton<IGoogleAccessTokenSource>(BigQueryApi.TokenSourceKey, new FakeTokenSource());
         services.AddTweetStream(b => b.AddBigQueryStreamingSink(o => Configure(o, _server)));
-        Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(BigQueryStartupCheck));
+        var hosted = services.Where(d => d.ServiceType == typeof(IHostedService)).ToList();
+        Assert.Equal(typeof(BigQueryStartupCheck), hosted[0].ImplementationType); // starts before the pipelines do
+        Assert.True(hosted.Count >= 2);
         using var provider = services.BuildServiceProvider();
 
         var startup = ActivatorUtilities.CreateInstance<BigQueryStartupCheck>(provider);
@@ -112,6 +114,14 @@ public sealed class BigQueryProvisioningTests : IAsyncLifetime
         using var bad = Services(b => b.AddBigQueryLoadSink(config));
         var error = Assert.Throws<OptionsValidationException>(() => bad.GetRequiredService<IOptionsMonitor<BigQueryLoadSinkOptions>>().Get("default"));
         Assert.Contains("ClusteringFields", error.Message, StringComparison.Ordinal);
+
+        using var tooBig = Services(b => b.AddBigQueryStreamingSink(o =>
+        {
+            o.ProjectId = "my-project";
+            o.DatasetId = "tweets";
+            o.MaxRequestBytes = 10_485_761;
+        }));
+        Assert.Contains("MaxRequestBytes", Assert.Throws<OptionsValidationException>(() => tooBig.GetRequiredService<IOptionsMonitor<BigQueryStreamingSinkOptions>>().Get("default")).Message, StringComparison.Ordinal);
 
         using var missing = Services(b => b.AddBigQueryStreamingSink());
         Assert.Contains("ProjectId", Assert.Throws<OptionsValidationException>(() => missing.GetRequiredService<IOptionsMonitor<BigQueryStreamingSinkOptions>>().Get("default")).Message, StringComparison.Ordinal);

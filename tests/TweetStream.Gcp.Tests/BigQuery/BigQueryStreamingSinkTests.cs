@@ -219,4 +219,18 @@ public sealed class BigQueryStreamingSinkTests : IAsyncLifetime
         using var bad = JsonDocument.Parse("""{"rows":[{"insertId":"a","json":{}, "extra":1}]}""");
         Assert.NotNull(DiscoverySchemas.BigQuery.Validate("TableDataInsertAllRequest", bad.RootElement)); // the validator is strict
     }
+
+    [Fact]
+    public async Task Batches_are_split_at_the_configured_row_count()
+    {
+        var sink = StreamingSink(_server);
+        var batch = new SinkBatch([.. Enumerable.Range(0, 1200).Select(i => Post(i))]);
+
+        await sink.WriteAsync(batch, CancellationToken.None);
+
+        Assert.False(batch.HasFailures);
+        var counts = _server.Requests.Where(r => r.Operation == "insertAll").Select(r => r.Body!.Value.GetProperty("rows").GetArrayLength()).Order().ToArray();
+        Assert.Equal([200, 500, 500], counts);
+        Assert.Equal(1200, _server.Rows(Project, Dataset, TableName).Count);
+    }
 }
