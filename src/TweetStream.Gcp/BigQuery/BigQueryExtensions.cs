@@ -226,7 +226,8 @@ public static class BigQueryExtensions
             var api = CreateApi(sp, options);
             return new BigQueryQueryStore(
                 api,
-                new BigQueryQueryRunner(api, sp.GetRequiredService<TimeProvider>(), options.QueryTimeout, options.MaxResultsPerPage, options.MaximumBytesBilled, options.MaxQueryDuration));
+                new BigQueryQueryRunner(api, sp.GetRequiredService<TimeProvider>(), options.QueryTimeout, options.MaxResultsPerPage, options.MaximumBytesBilled, options.MaxQueryDuration),
+                options.MaxPageSize);
         });
         return builder;
     }

@@ -170,6 +170,10 @@ public sealed class BigQueryQueryStoreOptions : BigQueryClientOptions
     [Range(typeof(long), "1", "9223372036854775807")]
     public long? MaximumBytesBilled { get; set; }
 
+    /// <summary>Largest page a query returns; bigger requests are clamped (as the SQLite store does). Default 500.</summary>
+    [Range(1, 10_000)]
+    public int MaxPageSize { get; set; } = 500;
+
     /// <summary>How long a query may run in total, polling included. Default 2 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MaxQueryDuration { get; set; } = TimeSpan.FromMinutes(2);

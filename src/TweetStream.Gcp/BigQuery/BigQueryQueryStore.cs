@@ -9,11 +9,13 @@ internal sealed class BigQueryQueryStore : IPostStore
 {
     private readonly BigQueryApi _api;
     private readonly BigQueryQueryRunner _runner;
+    private readonly int _maxPageSize;
 
-    public BigQueryQueryStore(BigQueryApi api, BigQueryQueryRunner runner)
+    public BigQueryQueryStore(BigQueryApi api, BigQueryQueryRunner runner, int maxPageSize = 500)
     {
         _api = api;
         _runner = runner;
+        _maxPageSize = maxPageSize;
     }
 
     public async ValueTask<PostPage> QueryAsync(PostQuery query, CancellationToken cancellationToken)
@@ -21,13 +23,14 @@ internal sealed class BigQueryQueryStore : IPostStore
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Page, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1);
-        var offset = (long)(query.Page - 1) * query.PageSize;
+        var pageSize = Math.Min(query.PageSize, _maxPageSize);
+        var offset = (long)(query.Page - 1) * pageSize;
         var (schema, rows, _) = await _runner.RunAsync(
             BigQuerySql.For(BigQuerySql.Page, _api.QualifiedTable),
             [
                 BigQueryQueryRunner.Timestamp("from", query.From),
                 BigQueryQueryRunner.Timestamp("to", query.To),
-                BigQueryQueryRunner.Int64("limit", query.PageSize),
+                BigQueryQueryRunner.Int64("limit", pageSize),
                 BigQueryQueryRunner.Int64("offset", offset),
             ],
             cancellationToken).ConfigureAwait(false);
@@ -51,7 +54,7 @@ internal sealed class BigQueryQueryStore : IPostStore
             total = countRows.Count > 0 ? ParseInt64(Cell(countRows[0].F ?? [], Columns(countSchema), "total_count")) : 0;
         }
 
-        return new PostPage(items, total, query.Page, query.PageSize);
+        return new PostPage(items, total, query.Page, pageSize);
     }
 
     public async ValueTask<PostStatistics> GetStatisticsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)

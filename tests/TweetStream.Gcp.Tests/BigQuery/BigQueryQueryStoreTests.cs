@@ -167,4 +167,16 @@ public sealed class BigQueryQueryStoreTests : IAsyncLifetime
         Assert.Empty(page.Items);
         Assert.Equal(20, page.TotalCount); // 24 h / 75 min → 20 posts on the first day
     }
+
+    [Fact]
+    public async Task Page_size_is_clamped_to_the_configured_maximum()
+    {
+        await SeedAsync();
+
+        var page = await Store(_server, maxPageSize: 5).QueryAsync(new PostQuery(Day1, Day1.AddDays(1), 2, 50), CancellationToken.None);
+
+        Assert.Equal(5, page.PageSize);
+        Assert.Equal(5, page.Items.Count);
+        Assert.Equal(20, page.TotalCount);
+    }
 }

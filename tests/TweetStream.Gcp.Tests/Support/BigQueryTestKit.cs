@@ -45,11 +45,11 @@ internal static class BigQueryTestKit
         return new BigQueryLoadSink(api, options, new BigQueryProvisioner(api, options, NullLogger.Instance), new BigQueryDeleter(api, Runner(api), NullLogger.Instance), time, NullLogger.Instance);
     }
 
-    public static BigQueryQueryStore Store(BigQueryTestServer server, int maxResults = 1000)
+    public static BigQueryQueryStore Store(BigQueryTestServer server, int maxResults = 1000, int maxPageSize = 500)
     {
         var options = Configure(new BigQueryQueryStoreOptions(), server);
         var api = Api(server, options);
-        return new BigQueryQueryStore(api, new BigQueryQueryRunner(api, TimeProvider.System, TimeSpan.FromSeconds(1), maxResults, null, TimeSpan.FromSeconds(30)));
+        return new BigQueryQueryStore(api, new BigQueryQueryRunner(api, TimeProvider.System, TimeSpan.FromSeconds(1), maxResults, null, TimeSpan.FromSeconds(30)), maxPageSize);
     }
 
     public static BigQueryQueryRunner Runner(BigQueryApi api) => new(api, TimeProvider.System, TimeSpan.FromSeconds(1), 1000, null, TimeSpan.FromSeconds(30));
