@@ -43,6 +43,22 @@ public sealed class BigQueryProvisioningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Emulator_mode_uses_plain_http_without_credentials()
+    {
+        var options = Configure(new BigQueryStreamingSinkOptions(), _server);
+        options.EmulatorHost = _server.BaseAddress.Authority;
+        options.BaseAddress = new Uri("https://bigquery.googleapis.com/bigquery/v2/"); // ignored in emulator mode
+
+        await Provisioner(_server, options).EnsureAsync(CancellationToken.None);
+        await Provisioner(_server, Configure(new BigQueryStreamingSinkOptions(), _server)).EnsureAsync(CancellationToken.None);
+
+        var requests = _server.Requests.ToList();
+        Assert.True(requests.Count >= 4);
+        Assert.All(requests.Take(requests.Count - 1), r => Assert.Null(r.Authorization));
+        Assert.Equal("Bearer test-token", requests[^1].Authorization);
+    }
+
+    [Fact]
     public async Task Concurrent_callers_share_one_provisioning()
     {
         var provisioner = Provisioner(_server, Configure(new BigQueryStreamingSinkOptions(), _server));
