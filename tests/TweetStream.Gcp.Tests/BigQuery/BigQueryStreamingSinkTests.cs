@@ -233,4 +233,32 @@ public sealed class BigQueryStreamingSinkTests : IAsyncLifetime
         Assert.Equal([200, 500, 500], counts);
         Assert.Equal(1200, _server.Rows(Project, Dataset, TableName).Count);
     }
+
+    [Fact]
+    public async Task In_a_pipeline_a_fault_storm_loses_nothing_and_insertId_absorbs_the_repeats()
+    {
+        var sink = StreamingSink(_server);
+        await sink.WriteAsync(new SinkBatch([Post(1000)]), CancellationToken.None); // provisions
+        _server.InjectFault("insertAll", Fault.Http(503, "UNAVAILABLE", "backendError"), times: 4);
+        _server.InjectFault("insertAll", Fault.ConnectionReset);
+        _server.InjectFault("insertAll", Fault.Http(403, "PERMISSION_DENIED", "rateLimitExceeded"), times: 2);
+        _server.InsertAllFailAfterCommit = 3; // applied, then reported failed: the retry repeats the same insertIds
+        var source = new TweetStream.Tests.Support.InMemorySource();
+        for (var i = 0; i < 300; i++)
+        {
+            source.Add(Post(i), i);
+        }
+
+        source.Complete();
+
+        var stats = await PubSubTestKit.CreatePipeline(source, sink).RunAsync(CancellationToken.None);
+
+        Assert.Equal(300, stats.Written);
+        Assert.Equal(0, stats.DeadLettered);
+        var ids = _server.Rows(Project, Dataset, TableName).Select(r => r["id"]!.GetValue<string>()).ToList();
+        Assert.Equal(301, ids.Distinct().Count());
+        Assert.Equal(ids.Count, ids.Distinct().Count()); // repeated requests were deduplicated by insertId
+        Assert.Equal(0, _server.InsertAllFailAfterCommit);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), source.Acks.Acked.Order());
+    }
 }

@@ -76,6 +76,9 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
     /// <summary>jobs.query answers <c>jobComplete: false</c> this many times (then getQueryResults does, until it reaches 0).</summary>
     public int IncompleteQueryPolls { get; set; }
 
+    /// <summary>The next this-many insertAll requests are applied and then answered 503 backendError (the client cannot tell).</summary>
+    public int InsertAllFailAfterCommit { get; set; }
+
     /// <summary>Most rows per query response page regardless of maxResults (forces pageToken paging).</summary>
     public int MaxRowsPerPage { get; set; } = int.MaxValue;
 
@@ -260,7 +263,7 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
                 "tables.get" => GetTable(project, dataset, table),
                 "tables.insert" => InsertTable(project, dataset, json!.Value),
                 "tables.patch" => PatchTable(project, dataset, table, json!.Value),
-                "insertAll" => InsertAll(project, dataset, table, json!.Value, body.Length),
+                "insertAll" => FailAfterCommit(InsertAll(project, dataset, table, json!.Value, body.Length)),
                 "jobs.get" => GetJob(project, id, request.Query["location"].ToString()),
                 "query" => Query(project, json!.Value),
                 "getQueryResults" => GetQueryResults(id, request.Query),
@@ -561,6 +564,21 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
 
             return (200, response.ToJsonString());
         }
+    }
+
+    private (int, string) FailAfterCommit((int Status, string Body) result)
+    {
+        lock (_gate)
+        {
+            if (result.Status != 200 || InsertAllFailAfterCommit == 0)
+            {
+                return result;
+            }
+
+            InsertAllFailAfterCommit--;
+        }
+
+        return Error(503, "UNAVAILABLE", "injected fault after the rows were applied", "backendError");
     }
 
     private sealed record RowError(string Location, string Message);
