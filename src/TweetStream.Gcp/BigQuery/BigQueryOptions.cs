@@ -120,6 +120,10 @@ public sealed class BigQueryStreamingSinkOptions : BigQueryTableOptions
     /// BigQuery reject the whole request and the other rows come back as <c>stopped</c> and are retried.
     /// </summary>
     public bool SkipInvalidRows { get; set; } = true;
+
+    /// <summary>insertAll requests of one batch in flight at once. Default 4.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentRequests { get; set; } = 4;
 }
 
 /// <summary>Settings of the batch-load sink (<c>AddBigQueryLoadSink</c>): free ingestion through load jobs.</summary>

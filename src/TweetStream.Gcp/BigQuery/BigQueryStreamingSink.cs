@@ -65,7 +65,7 @@ internal sealed class BigQueryStreamingSink : ISink, IDisposable
         var outcomes = new List<(int Index, bool Retryable, string Reason)>[requests.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, requests.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrentRequests, CancellationToken = cancellationToken },
             async (r, ct) => outcomes[r] = await InsertAsync(requests[r], ct).ConfigureAwait(false)).ConfigureAwait(false);
 
         foreach (var list in outcomes)
