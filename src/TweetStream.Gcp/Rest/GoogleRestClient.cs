@@ -62,7 +62,7 @@ internal sealed class GoogleRestClient
 
     /// <summary>Sends an already encoded JSON body (or none) and decodes the response.</summary>
     /// <exception cref="GoogleApiException">The API answered with an error after the policy's retries.</exception>
-    public async Task<TResponse> SendAsync<TResponse>(
+    public Task<TResponse> SendAsync<TResponse>(
         string operation,
         HttpMethod method,
         string relativePath,
@@ -70,16 +70,15 @@ internal sealed class GoogleRestClient
         JsonTypeInfo<TResponse> responseType,
         CancellationToken cancellationToken)
     {
-        var uri = new Uri(_settings.BaseAddress, relativePath);
         var (payload, gzipped) = jsonBody is { } raw && _settings.GzipRequestBodies && raw.Length >= _settings.GzipThresholdBytes
             ? (Gzip(raw.Span), true)
             : (jsonBody, false);
-        var pipeline = _pipelines.GetOrAdd(operation, CreatePipeline);
-        return await pipeline.ExecuteAsync(
-            async ct =>
-            {
-                using var request = new HttpRequestMessage(method, uri);
-                if (payload is { } bytes)
+        return SendContentAsync(
+            operation,
+            method,
+            relativePath,
+            payload is { } bytes
+                ? () =>
                 {
                     var content = new ReadOnlyMemoryContent(bytes);
                     content.Headers.ContentType = JsonMediaType;
@@ -88,8 +87,34 @@ internal sealed class GoogleRestClient
                         content.Headers.ContentEncoding.Add("gzip");
                     }
 
-                    request.Content = content;
+                    return content;
                 }
+                : null,
+            responseType,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a body built by <paramref name="contentFactory"/> (called once per attempt; a multipart upload) and
+    /// decodes the JSON response. A <paramref name="relativePath"/> starting with <c>/</c> is resolved against the
+    /// host, which is how upload endpoints (<c>/upload/…</c>) are reached from the API's base address.
+    /// </summary>
+    /// <exception cref="GoogleApiException">The API answered with an error after the policy's retries.</exception>
+    public async Task<TResponse> SendContentAsync<TResponse>(
+        string operation,
+        HttpMethod method,
+        string relativePath,
+        Func<HttpContent>? contentFactory,
+        JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken)
+    {
+        var uri = new Uri(_settings.BaseAddress, relativePath);
+        var pipeline = _pipelines.GetOrAdd(operation, CreatePipeline);
+        return await pipeline.ExecuteAsync(
+            async ct =>
+            {
+                using var request = new HttpRequestMessage(method, uri);
+                request.Content = contentFactory?.Invoke();
 
                 foreach (var product in UserAgent)
                 {

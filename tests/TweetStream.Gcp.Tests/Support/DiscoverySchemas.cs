@@ -24,7 +24,10 @@ public sealed partial class DiscoverySchemas
         Origin = origin;
     }
 
-    public static DiscoverySchemas PubSub { get; } = Load();
+    public static DiscoverySchemas PubSub { get; } = Load("pubsub-v1.discovery.json", "pubsub-v1.schemas.json");
+
+    /// <summary>BigQuery v2: <c>../shared/reference/gcp/bigquery-v2.discovery.json</c>, else <c>Fixtures/bigquery-v2.schemas.json</c>.</summary>
+    public static DiscoverySchemas BigQuery { get; } = Load("bigquery-v2.discovery.json", "bigquery-v2.schemas.json");
 
     public string Origin { get; }
 
@@ -34,26 +37,38 @@ public sealed partial class DiscoverySchemas
     /// <param name="exempt">Required fields the call takes from the URL path instead (e.g. <c>name</c> on create).</param>
     public string? Validate(string schema, JsonElement value, params string[] exempt) => ValidateObject(schema, value, schema, exempt);
 
-    private static DiscoverySchemas Load()
+    private static DiscoverySchemas Load(string discoveryFile, string fixtureFile)
     {
-        var shared = TestPaths.SharedReference is { } root ? Path.Combine(root, "gcp", "pubsub-v1.discovery.json") : null;
+        var shared = TestPaths.SharedReference is { } root ? Path.Combine(root, "gcp", discoveryFile) : null;
         if (shared is not null && File.Exists(shared))
         {
             return new DiscoverySchemas(JsonDocument.Parse(File.ReadAllBytes(shared)), shared);
         }
 
-        var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "pubsub-v1.schemas.json");
+        var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", fixtureFile);
         return new DiscoverySchemas(JsonDocument.Parse(File.ReadAllBytes(fixture)), fixture);
     }
 
     private string? ValidateObject(string schemaName, JsonElement value, string path, string[] exempt)
+    {
+        var schema = _schemas.GetProperty(schemaName);
+        if ((schema.TryGetProperty("type", out var kind) && kind.GetString() != "object")
+            || (!schema.TryGetProperty("properties", out _) && schema.TryGetProperty("additionalProperties", out _)))
+        {
+            // A named non-object schema (BigQuery's JsonValue is "any") or a named map (JsonObject).
+            return ValidateValue(schema, value, path);
+        }
+
+        return ValidateProperties(schemaName, schema, value, path, exempt);
+    }
+
+    private string? ValidateProperties(string schemaName, JsonElement schema, JsonElement value, string path, string[] exempt)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
             return $"Invalid value at '{path}' ({schemaName}): expected an object, got {value.ValueKind}";
         }
 
-        var schema = _schemas.GetProperty(schemaName);
         var properties = schema.TryGetProperty("properties", out var p) ? p : default;
         foreach (var field in value.EnumerateObject())
         {
@@ -152,6 +167,8 @@ public sealed partial class DiscoverySchemas
                 }
 
                 return null;
+            case "object" when spec.TryGetProperty("properties", out _):
+                return ValidateProperties(path, spec, value, path, []); // an inline message (insertAll rows[])
             case "object":
                 if (value.ValueKind != JsonValueKind.Object)
                 {

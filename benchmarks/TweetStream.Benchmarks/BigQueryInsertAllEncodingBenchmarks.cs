@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using TweetStream.Gcp.BigQuery;
+
+namespace TweetStream.Benchmarks;
+
+/// <summary>
+/// Encoding a pipeline batch into BigQuery insertAll request bodies (insertId + row JSON, split within 500 rows / 5 MB),
+/// and the same rows as NDJSON load-file lines. Figures are per row (OperationsPerInvoke = batch size): Mean gives rows/s,
+/// Allocated bytes/row.
+/// </summary>
+[MemoryDiagnoser]
+public class BigQueryInsertAllEncodingBenchmarks
+{
+    private const int BatchSize = 500;
+
+    private Post[] _posts = [];
+    private int[] _indexes = [];
+    private InsertAllEncoder _encoder = null!;
+    private readonly List<(int Index, int Bytes)> _oversized = [];
+    private readonly ArrayBufferWriter<byte> _ndjson = new(1 << 20);
+    private Utf8JsonWriter _lineWriter = null!;
+
+    /// <summary>Average bytes of one row object in a request (for the cost estimate).</summary>
+    public static double AverageRowBytes(Post[] posts)
+    {
+        using var encoder = new InsertAllEncoder(BatchSize, 5_000_000, skipInvalidRows: true);
+        var requests = encoder.Encode(posts, [.. Enumerable.Range(0, posts.Length)], []);
+        return requests.Sum(r => (double)r.Body.Length) / posts.Length;
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(42);
+        _posts = [.. Enumerable.Range(0, BatchSize).Select(i => new Post
+        {
+            Id = "x:" + (1_860_000_000_000_000_000L + i),
+            Source = "x",
+            CreatedAt = new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero).AddMilliseconds(i * 7),
+            ReceivedAt = new DateTimeOffset(2026, 11, 26, 10, 0, 1, TimeSpan.Zero),
+            Text = "Walking along the South Bank this morning, the light on the Thames is unreal #london " + new string('x', random.Next(0, 140)),
+            Author = new PostAuthor("k1:2f1c0d9e6b7a8c5d4e3f2a1b0c9d8e7f", "k1:9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d") { IsHashed = true },
+            Language = "en",
+            Hashtags = ["london"],
+            MatchedRules = ["london"],
+            Url = "https://x.com/i/web/status/" + (1_860_000_000_000_000_000L + i),
+        })];
+        _indexes = [.. Enumerable.Range(0, BatchSize)];
+        _encoder = new InsertAllEncoder(500, 5_000_000, skipInvalidRows: true);
+        _lineWriter = new Utf8JsonWriter(_ndjson, new JsonWriterOptions { SkipValidation = true });
+        Console.WriteLine($"// average insertAll bytes per row: {AverageRowBytes(_posts):F1}");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _encoder.Dispose();
+        _lineWriter.Dispose();
+    }
+
+    [Benchmark(OperationsPerInvoke = BatchSize)]
+    public int EncodeInsertAll()
+    {
+        _oversized.Clear();
+        return _encoder.Encode(_posts, _indexes, _oversized).Count;
+    }
+
+    [Benchmark(OperationsPerInvoke = BatchSize)]
+    public int EncodeNdjsonLines()
+    {
+        _ndjson.ResetWrittenCount();
+        foreach (var post in _posts)
+        {
+            BigQueryPostSchema.WriteLine(_ndjson, _lineWriter, post);
+        }
+
+        return _ndjson.WrittenCount;
+    }
+}
