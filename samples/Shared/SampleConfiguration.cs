@@ -25,6 +25,37 @@ internal static class SampleConfiguration
             }
         });
 
+    /// <summary>
+    /// The store the dashboard reads, from <c>TweetStream:Store</c>: <c>sqlite</c> (default; the file the
+    /// <c>sqlite</c> sink writes), <c>bigquery</c> (the BigQuery table, by date range with a partition filter), or
+    /// <c>none</c> (no dashboard, e.g. an ingest-only worker).
+    /// </summary>
+    public static string ConfiguredStore(IConfigurationSection root) => (root["Store"] ?? "sqlite").Trim().ToLowerInvariant();
+
+    /// <summary>Registers the configured store for the dashboard; the SQLite store is registered by its sink.</summary>
+    public static void AddConfiguredStore(this ITweetStreamBuilder pipeline, IConfigurationSection root)
+    {
+        switch (ConfiguredStore(root))
+        {
+            case "sqlite":
+                if (!pipeline.Services.Any(d => d.ServiceType == typeof(IPostStore)))
+                {
+                    throw new OptionsValidationException(Section + ":Store", typeof(string),
+                        ["TweetStream:Store=sqlite reads the file the sqlite sink writes: add sqlite to TweetStream:Sinks, or set TweetStream:Store to bigquery or none."]);
+                }
+
+                break;
+            case "bigquery":
+                pipeline.AddBigQueryQueryStore(root.GetSection("BigQuery"));
+                break;
+            case "none":
+                break;
+            default:
+                throw new OptionsValidationException(Section + ":Store", typeof(string),
+                    [$"Unknown store '{root["Store"]}' in TweetStream:Store. Use sqlite, bigquery or none."]);
+        }
+    }
+
     /// <summary>Adds the sinks named in <c>TweetStream:Sinks</c> (default <c>sqlite</c>) and the dead-letter files.</summary>
     public static ITweetStreamBuilder AddConfiguredSinks(this ITweetStreamBuilder pipeline, IConfigurationSection root, string dataDirectory) =>
         pipeline.AddConfiguredSinks(root["Sinks"], root, dataDirectory);
@@ -57,15 +88,29 @@ internal static class SampleConfiguration
                 case "pubsub":
                     pipeline.AddPubSubSink(root.GetSection("PubSub"));
                     break;
+                case "bigquery":
+                    pipeline.AddBigQueryStreamingSink(root.GetSection("BigQuery"));
+                    break;
+                case "bigquery-load":
+                    // The free-tier profile: load jobs cost nothing, streaming inserts do.
+                    pipeline.AddBigQueryLoadSink(o =>
+                    {
+                        o.BufferDirectory = Path.Combine(dataDirectory, "bigquery-load");
+                        root.GetSection("BigQuery").Bind(o);
+                    });
+                    break;
                 default:
                     throw new OptionsValidationException(Section + ":Sinks", typeof(string),
-                        [$"Unknown sink '{sink}' in TweetStream:Sinks. Use sqlite, jsonl, console or pubsub."]);
+                        [$"Unknown sink '{sink}' in TweetStream:Sinks. Use sqlite, jsonl, console, pubsub, bigquery or bigquery-load."]);
             }
         }
 
         return pipeline.SetJsonLinesDeadLetters(o =>
         {
-            o.Directory = Path.Combine(dataDirectory, "deadletters");
+            // Named pipelines (the gcp profile) keep their dead letters apart.
+            o.Directory = pipeline.Name == TweetStreamServiceCollectionExtensions.DefaultPipelineName
+                ? Path.Combine(dataDirectory, "deadletters")
+                : Path.Combine(dataDirectory, "deadletters", pipeline.Name);
             root.GetSection("DeadLetters").Bind(o);
         });
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using TweetStream;
 using TweetStream.Dashboard;
 using TweetStream.Pipeline;
+using TweetStream.Samples;
 using TweetStream.Worker;
 
 // Commands:
@@ -69,23 +70,29 @@ else
 
     builder.Services.AddWorkerPipeline(builder.Configuration, once: false);
     var dataDirectory = WorkerPipeline.DataDirectory(builder.Configuration);
-    builder.Services.AddTweetDashboard(o =>
+    var dashboard = SampleConfiguration.ConfiguredStore(builder.Configuration.GetSection(WorkerPipeline.Section)) != "none";
+    var health = builder.Services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline", tags: ["ready"]);
+    if (dashboard)
     {
-        o.DataDirectory = dataDirectory;
-        builder.Configuration.GetSection("TweetStream:Dashboard").Bind(o);
-    });
-    builder.Services.AddHealthChecks()
-        .AddCheck<PipelineHealthCheck>("pipeline", tags: ["ready"])
-        .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        builder.Services.AddTweetDashboard(o =>
+        {
+            o.DataDirectory = dataDirectory;
+            builder.Configuration.GetSection("TweetStream:Dashboard").Bind(o);
+        });
+        health.AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+    }
 
     var app = builder.Build();
 
     // Liveness says only that the process answers; readiness checks the pipelines and the store.
     app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
     app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-    app.MapGet("/metrics", (ITweetStreamStatus status) => Results.Text(MetricsEndpoint.Render(status), "text/plain; version=0.0.4"))
-        .RequireAuthorization(DashboardAuthentication.Policy);
-    app.MapTweetDashboard();
+    if (dashboard)
+    {
+        app.MapGet("/metrics", (ITweetStreamStatus status) => Results.Text(MetricsEndpoint.Render(status), "text/plain; version=0.0.4"))
+            .RequireAuthorization(DashboardAuthentication.Policy);
+        app.MapTweetDashboard();
+    }
 
     app.Lifetime.ApplicationStarted.Register(() =>
     {

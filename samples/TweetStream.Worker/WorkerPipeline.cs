@@ -37,6 +37,13 @@ internal static class WorkerPipeline
             }
         }
 
+        if (!once)
+        {
+            // The store the dashboard reads is host-wide; register it once, after the sinks.
+            services.AddTweetStream(pipelines.Count == 0 ? TweetStreamServiceCollectionExtensions.DefaultPipelineName : pipelines[0].Key,
+                pipeline => pipeline.AddConfiguredStore(root));
+        }
+
         if (once)
         {
             services.StopHostWhenPipelinesComplete();
