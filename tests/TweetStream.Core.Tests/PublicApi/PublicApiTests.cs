@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text;
 using TweetStream.Tests.Support;
 
 namespace TweetStream.Tests.PublicApi;
@@ -11,52 +9,5 @@ namespace TweetStream.Tests.PublicApi;
 public sealed class PublicApiTests
 {
     [Fact]
-    public void TweetStream_Core_public_API_is_approved() => Approve(typeof(Post).Assembly, "TweetStream.Core");
-
-    internal static void Approve(Assembly assembly, string name)
-    {
-        var folder = Path.Combine(TestPaths.RepositoryRoot, "tests", "TweetStream.Core.Tests", "PublicApi");
-        var approvedPath = Path.Combine(folder, name + ".approved.txt");
-        var receivedPath = Path.Combine(folder, name + ".received.txt");
-        var actual = Describe(assembly);
-        var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : string.Empty;
-        if (actual == approved)
-        {
-            File.Delete(receivedPath);
-            return;
-        }
-
-        File.WriteAllText(receivedPath, actual);
-        var missing = approved.Split('\n').Except(actual.Split('\n')).Take(10);
-        var added = actual.Split('\n').Except(approved.Split('\n')).Take(10);
-        Assert.Fail($"The public API of {name} changed. Removed: [{string.Join("; ", missing)}] Added: [{string.Join("; ", added)}]. " +
-                    $"If intended, copy {receivedPath} over {approvedPath}.");
-    }
-
-    private static string Describe(Assembly assembly)
-    {
-        var text = new StringBuilder();
-        foreach (var type in assembly.GetExportedTypes().OrderBy(t => t.FullName, StringComparer.Ordinal))
-        {
-            text.Append(Kind(type)).Append(' ').Append(type.FullName).Append('\n');
-            const BindingFlags flags = BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-            var members = type.GetMembers(flags)
-                .Where(m => m is not MethodInfo { IsSpecialName: true })
-                .Select(m => "  " + m.MemberType + " " + m)
-                .OrderBy(s => s, StringComparer.Ordinal);
-            foreach (var member in members)
-            {
-                text.Append(member).Append('\n');
-            }
-        }
-
-        return text.ToString();
-    }
-
-    private static string Kind(Type type) =>
-        type.IsInterface ? "interface" :
-        type.IsEnum ? "enum" :
-        type.IsValueType ? "struct" :
-        type.IsAbstract && type.IsSealed ? "static class" :
-        type.IsSealed ? "sealed class" : "class";
+    public void TweetStream_Core_public_API_is_approved() => PublicApiApproval.Approve(typeof(Post).Assembly, "TweetStream.Core");
 }
