@@ -53,7 +53,7 @@ internal sealed class XLineReader : IDisposable
     /// <summary>Bytes read so far.</summary>
     public long BytesRead { get; private set; }
 
-    /// <summary>Reads the next line; <paramref name="line"/> is valid until the next call.</summary>
+    /// <summary>Reads the next line; the returned memory is valid until the next call.</summary>
     public async ValueTask<(XLineStatus Status, ReadOnlyMemory<byte> Line)> ReadAsync(CancellationToken cancellationToken)
     {
         byte[]? tooLong = null;
