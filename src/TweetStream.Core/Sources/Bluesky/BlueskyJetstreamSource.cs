@@ -32,9 +32,7 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
     private AckWatermark _watermark = new();
     private long _maxSeenTimeUs;
     private long _shed;
-    private bool _dirty;
-    private DateTimeOffset _lastFlush;
-    private ITimer? _flushTimer;
+    private readonly ThrottledStateFile _stateFile;
 
     public BlueskyJetstreamSource(
         BlueskyJetstreamSourceOptions options,
@@ -47,6 +45,7 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
         _options = options;
         _time = time;
         _logger = logger;
+        _stateFile = new ThrottledStateFile(options.StateFile, options.StateFlushInterval, time, _stateGate, SnapshotState, (e, path) => SourceLog.StateWriteFailed(_logger, e, Name, path));
         _connect = connect ?? ConnectAsync;
         _decoder = new JetstreamDecoder(options.Hashtags, pseudonymizeDid);
         _endpoints = options.Endpoints.Count > 0 ? [.. options.Endpoints] : BlueskyJetstreamSourceOptions.PublicEndpoints;
@@ -102,7 +101,10 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
                 }
             }
 
-            _dirty |= advanced || _settledScratch.Count > 0;
+            if (advanced || _settledScratch.Count > 0)
+            {
+                _stateFile.MarkDirty();
+            }
         }
 
         Flush(force: false);
@@ -249,7 +251,7 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
                 {
                     lock (_stateGate)
                     {
-                        _dirty = true;
+                        _stateFile.MarkDirty();
                     }
 
                     Flush(force: false);
@@ -330,76 +332,22 @@ internal sealed class BlueskyJetstreamSource : ITweetSource, IAcknowledgementHan
     }
 
     /// <summary>Writes the final position: the pipeline disposes the source after its last acknowledgement.</summary>
-    public void Dispose()
+    public void Dispose() => _stateFile.Dispose();
+
+    private void Flush(bool force) => _stateFile.Flush(force);
+
+    // Runs under _stateGate: only keys inside the replay window matter; the count is bounded by the dedup capacity.
+    private byte[] SnapshotState()
     {
-        Flush(force: true);
-        lock (_stateGate)
+        var cursor = _watermark.Committed;
+        var windowStart = cursor - (long)(_options.ResumeSafetyMargin.Ticks / TimeSpan.TicksPerMicrosecond);
+        while (_recent.Count > 0 && (_recent.Peek().Position < windowStart || _recent.Count > _options.DedupCapacity))
         {
-            _flushTimer?.Dispose();
-            _flushTimer = null;
-        }
-    }
-
-    private void FlushFromTimer()
-    {
-        lock (_stateGate)
-        {
-            _flushTimer?.Dispose();
-            _flushTimer = null;
+            _recent.Dequeue();
         }
 
-        Flush(force: false);
-    }
-
-    private void Flush(bool force)
-    {
-        var path = _options.StateFile;
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            return;
-        }
-
-        lock (_stateGate)
-        {
-            var now = _time.GetUtcNow();
-            if (!_dirty)
-            {
-                return;
-            }
-
-            if (!force && now - _lastFlush < _options.StateFlushInterval)
-            {
-                // Throttled: write the skipped update when the interval ends, so a quiet stream does not hold
-                // back the saved position until the next event.
-                _flushTimer ??= _time.CreateTimer(
-                    static s => ((BlueskyJetstreamSource)s!).FlushFromTimer(),
-                    this,
-                    _options.StateFlushInterval - (now - _lastFlush),
-                    Timeout.InfiniteTimeSpan);
-                return;
-            }
-
-            var cursor = _watermark.Committed;
-            var windowStart = cursor - (long)(_options.ResumeSafetyMargin.Ticks / TimeSpan.TicksPerMicrosecond);
-
-            // Only keys inside the replay window matter; the count is bounded by the dedup capacity.
-            while (_recent.Count > 0 && (_recent.Peek().Position < windowStart || _recent.Count > _options.DedupCapacity))
-            {
-                _recent.Dequeue();
-            }
-
-            var state = new JetstreamState { Cursor = cursor, Recent = [.. _recent.Select(r => r.Key)] };
-            try
-            {
-                AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(state, JetstreamJsonContext.Default.JetstreamState));
-                _dirty = false;
-                _lastFlush = now;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                SourceLog.StateWriteFailed(_logger, e, Name, path);
-            }
-        }
+        var state = new JetstreamState { Cursor = cursor, Recent = [.. _recent.Select(r => r.Key)] };
+        return JsonSerializer.SerializeToUtf8Bytes(state, JetstreamJsonContext.Default.JetstreamState);
     }
 
     private static void InterlockedMax(ref long target, long value)

@@ -34,9 +34,7 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
     private readonly Lock _stateGate = new();
     private readonly Dictionary<string, string> _state = new(StringComparer.Ordinal);
     private long _shed;
-    private bool _dirty;
-    private DateTimeOffset _lastFlush;
-    private ITimer? _flushTimer;
+    private readonly ThrottledStateFile _stateFile;
 
     public MastodonHashtagSource(
         MastodonHashtagSourceOptions options,
@@ -50,6 +48,7 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
         _http = http;
         _time = time;
         _logger = logger;
+        _stateFile = new ThrottledStateFile(options.StateFile, options.StateFlushInterval, time, _stateGate, SnapshotState, (e, path) => SourceLog.StateWriteFailed(_logger, e, Name, path));
         _connectWebSocket = connectWebSocket ?? ConnectWebSocketAsync;
         _dedup = new BoundedDedup(options.DedupCapacity);
     }
@@ -91,7 +90,7 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
         lock (_stateGate)
         {
             _state[stream.StateKey] = stream.Watermark.Committed.ToString(CultureInfo.InvariantCulture);
-            _dirty = true;
+            _stateFile.MarkDirty();
         }
 
         Flush(force: false);
@@ -607,67 +606,12 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
     }
 
     /// <summary>Writes the final position: the pipeline disposes the source after its last acknowledgement.</summary>
-    public void Dispose()
-    {
-        Flush(force: true);
-        lock (_stateGate)
-        {
-            _flushTimer?.Dispose();
-            _flushTimer = null;
-        }
-    }
+    public void Dispose() => _stateFile.Dispose();
 
-    private void FlushFromTimer()
-    {
-        lock (_stateGate)
-        {
-            _flushTimer?.Dispose();
-            _flushTimer = null;
-        }
+    private void Flush(bool force) => _stateFile.Flush(force);
 
-        Flush(force: false);
-    }
-
-    private void Flush(bool force)
-    {
-        var path = _options.StateFile;
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            return;
-        }
-
-        lock (_stateGate)
-        {
-            var now = _time.GetUtcNow();
-            if (!_dirty)
-            {
-                return;
-            }
-
-            if (!force && now - _lastFlush < _options.StateFlushInterval)
-            {
-                // Throttled: write the skipped update when the interval ends, so a quiet stream does not hold
-                // back the saved position until the next event.
-                _flushTimer ??= _time.CreateTimer(
-                    static s => ((MastodonHashtagSource)s!).FlushFromTimer(),
-                    this,
-                    _options.StateFlushInterval - (now - _lastFlush),
-                    Timeout.InfiniteTimeSpan);
-                return;
-            }
-
-            try
-            {
-                AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(_state, MastodonJsonContext.Default.DictionaryStringString));
-                _dirty = false;
-                _lastFlush = now;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                SourceLog.StateWriteFailed(_logger, e, Name, path);
-            }
-        }
-    }
+    // Runs under _stateGate.
+    private byte[] SnapshotState() => JsonSerializer.SerializeToUtf8Bytes(_state, MastodonJsonContext.Default.DictionaryStringString);
 
     private readonly record struct SseFrame(string EventType, byte[] Bytes);
 

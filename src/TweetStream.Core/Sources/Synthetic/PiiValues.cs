@@ -194,6 +194,8 @@ internal static class PiiValues
             : $"2001:db8:{Hextet()}:{Hextet()}:{Hextet()}:{Hextet()}:{Hextet()}:{Hextet()}";
     }
 
+    // Deliberately independent of Transforms/Pii/PiiChecksums: the ground truth must not share a bug with the
+    // redactor it scores.
     public static char LuhnCheckDigit(string payload)
     {
         var sum = 0;
