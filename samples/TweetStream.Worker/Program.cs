@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using TweetStream;
 using TweetStream.Dashboard;
@@ -74,6 +75,10 @@ else
     var health = builder.Services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline", tags: ["ready"]);
     if (dashboard)
     {
+        // Session cookies survive restarts (and container rebuilds with a mounted data directory).
+        builder.Services.AddDataProtection()
+            .SetApplicationName("TweetStream")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         builder.Services.AddTweetDashboard(o =>
         {
             o.DataDirectory = dataDirectory;

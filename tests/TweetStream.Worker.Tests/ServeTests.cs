@@ -41,6 +41,10 @@ public sealed class ServeTests
             Assert.Contains("/login", page.Headers.Location!.ToString(), StringComparison.Ordinal);
             Assert.NotEqual(HttpStatusCode.OK, (await http.GetAsync("/metrics")).StatusCode);
 
+            // The login form's anti-forgery token needs a data-protection key: kept under data/ so sessions survive restarts.
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/login")).StatusCode);
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir.Path, "data", "keys"), "key-*.xml"));
+
             // The replay keeps running (looped, rebased to now) into the store the dashboard reads.
             Assert.True(File.Exists(Path.Combine(dir.Path, "data", "dashboard-password.hash")));
             Assert.Contains(output, l => l.Contains("generated a login password", StringComparison.Ordinal));
