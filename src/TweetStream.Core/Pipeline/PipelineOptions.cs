@@ -25,6 +25,13 @@ public sealed class PipelineOptions
     [Range(1, 10_000_000)]
     public int BufferCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Memory bound of the buffer for push sources, in encoded bytes: past it their items are shed (and
+    /// counted) even while <see cref="BufferCapacity"/> has room. Default 64 MiB.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long BufferMaxBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Batches in flight through transforms and sinks at once. Default 4.</summary>
     [Range(1, 256)]
     public int MaxParallelBatches { get; set; } = 4;

@@ -148,6 +148,7 @@ internal sealed class TweetPipeline
     }
 
     private ITimer? _drainTimer;
+    private long _bufferedBytes;
 
     private void StartDrainDeadline(CancellationTokenSource hard)
     {
@@ -180,8 +181,11 @@ internal sealed class TweetPipeline
                 _metrics.Received.Add(1, _tags);
                 if (push)
                 {
-                    if (!writer.TryWrite(item))
+                    // Count the bytes first so the batcher's decrement can never precede this increment.
+                    var buffered = Interlocked.Add(ref _bufferedBytes, item.EncodedSize);
+                    if (buffered > _options.BufferMaxBytes || !writer.TryWrite(item))
                     {
+                        Interlocked.Add(ref _bufferedBytes, -item.EncodedSize);
                         Statistics.AddShed();
                         _metrics.Shed.Add(1, _tags);
                         Log.Shed(_logger, _source.Name, Statistics.Shed);
@@ -291,6 +295,11 @@ internal sealed class TweetPipeline
                     }
 
                     reader.TryRead(out _);
+                    if (_source.Delivery == SourceDelivery.Push)
+                    {
+                        Interlocked.Add(ref _bufferedBytes, -next.EncodedSize);
+                    }
+
                     batch.Add(new PipelineItem(next));
                     bytes += next.EncodedSize;
                     continue;

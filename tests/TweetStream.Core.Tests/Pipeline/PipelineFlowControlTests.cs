@@ -109,6 +109,38 @@ public sealed class PipelineFlowControlTests
     }
 
     [Fact]
+    public async Task A_push_source_sheds_past_the_buffer_memory_bound_even_with_item_room_left()
+    {
+        var source = new InMemorySource(SourceDelivery.Push);
+        for (var i = 0; i < 200; i++)
+        {
+            source.Add(Posts.Make(i), i); // 200 bytes each
+        }
+
+        source.Complete();
+        var gate = new TaskCompletionSource();
+        var sink = new CollectingSink { OnWrite = async (_, _, ct) => await gate.Task.WaitAsync(ct) };
+        var pipeline = PipelineHarness.Create(source, [sink], options: new PipelineOptions
+        {
+            BufferCapacity = 10_000,
+            BufferMaxBytes = 2_000,
+            BatchSize = 5,
+            MaxParallelBatches = 1,
+            BatchMaxDelay = TimeSpan.FromMilliseconds(1),
+        });
+
+        var run = pipeline.RunAsync(CancellationToken.None);
+        await PipelineDeliveryTests.WaitUntil(() => pipeline.Statistics.Received == 200);
+        gate.SetResult();
+        var stats = await run;
+
+        // At most 10 items (2,000 bytes) wait in the buffer besides the batch at the sink and the one waiting for it.
+        Assert.InRange(stats.Written, 1, 20);
+        Assert.Equal(stats.Received, stats.Written + stats.Shed);
+        Assert.Equal(stats.Shed, source.Acks.Rejected.Count);
+    }
+
+    [Fact]
     public async Task Batches_close_on_encoded_bytes()
     {
         var source = new InMemorySource();
