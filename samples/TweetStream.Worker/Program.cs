@@ -84,6 +84,7 @@ else
             o.DataDirectory = dataDirectory;
             builder.Configuration.GetSection("TweetStream:Dashboard").Bind(o);
         });
+        builder.Services.AddSingleton<StoreHealthCheck>(); // one instance, so its cached answer is reused
         health.AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
     }
 

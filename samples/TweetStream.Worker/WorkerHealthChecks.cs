@@ -14,20 +14,45 @@ internal sealed class PipelineHealthCheck(ITweetStreamStatus status) : IHealthCh
             : HealthCheckResult.Healthy(status.Completion.IsCompleted ? "pipelines finished" : "pipelines running"));
 }
 
-/// <summary>Ready while the store answers a query (the dashboard's reads and the sink's writes use the same file).</summary>
+/// <summary>Ready while the store answers a query (the dashboard's reads and the sink's writes use the same store).</summary>
+/// <remarks>
+/// The answer is reused for a minute: probes come every few seconds, and against BigQuery every query is billed
+/// (10 MB minimum), so probing each time would cost more than the dashboard itself.
+/// </remarks>
 internal sealed class StoreHealthCheck(IPostStore store, TimeProvider time) : IHealthCheck
 {
+    private static readonly TimeSpan ReuseFor = TimeSpan.FromMinutes(1);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private (HealthCheckResult Result, DateTimeOffset At)? _last;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             var now = time.GetUtcNow();
-            await store.QueryAsync(new PostQuery(now, now, 1, 1), cancellationToken);
-            return HealthCheckResult.Healthy();
+            if (_last is { } last && now - last.At < ReuseFor)
+            {
+                return last.Result;
+            }
+
+            HealthCheckResult result;
+            try
+            {
+                await store.QueryAsync(new PostQuery(now, now, 1, 1), cancellationToken);
+                result = HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                result = HealthCheckResult.Unhealthy("the store did not answer", ex);
+            }
+
+            _last = (result, now);
+            return result;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        finally
         {
-            return HealthCheckResult.Unhealthy("the store did not answer", ex);
+            _gate.Release();
         }
     }
 }

@@ -74,6 +74,15 @@ public sealed partial class GcpProfileEndToEndTests
         Assert.Equal(100, items.GetArrayLength());
         Assert.All(items.EnumerateArray(), i => Assert.StartsWith("k1:", i.GetProperty("author").GetString(), StringComparison.Ordinal));
         Assert.True(bigquery.Count("query") > 0, "the dashboard read through jobs.query");
+
+        // Readiness probes come every few seconds; each BigQuery query is billed, so the store check is reused.
+        var queriesBefore = bigquery.Count("query");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
+        }
+
+        Assert.InRange(bigquery.Count("query") - queriesBefore, 0, 1);
     }
 
     private static int FreePort()
