@@ -84,27 +84,13 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
 
     public static async Task<BigQueryTestServer> StartAsync(TimeProvider? time = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o =>
-        {
-            o.Listen(IPAddress.Loopback, 0);
-            o.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
-        });
-        var app = builder.Build();
+        var app = GoogleApiDouble.Create(64 * 1024 * 1024);
         var server = new BigQueryTestServer(app, time ?? TimeProvider.System);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address.TrimEnd('/') + "/bigquery/v2/");
+        server.BaseAddress = new Uri(await GoogleApiDouble.StartAsync(app, server.HandleAsync) + "bigquery/v2/");
         return server;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => GoogleApiDouble.StopAsync(_app);
 
     /// <summary>Queues a fault for the next request of <paramref name="operation"/> (insertAll, upload, jobs.get, query, getQueryResults, datasets.get/insert, tables.get/insert/patch).</summary>
     public void InjectFault(string operation, Fault fault, int times = 1)
@@ -207,16 +193,9 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
         {
             if (_faults.TryGetValue(operation, out var queue) && queue.TryDequeue(out var fault))
             {
-                if (fault.Reset)
+                if (await GoogleApiDouble.ApplyFaultAsync(context, fault) is { } injected)
                 {
-                    status = -1;
-                    context.Abort();
-                    return;
-                }
-
-                if (fault.Status != 0)
-                {
-                    (status, responseBody) = Error(fault.Status, fault.StatusName ?? "UNKNOWN", "injected fault", fault.Reason);
+                    (status, responseBody) = injected;
                     return;
                 }
             }
@@ -1177,16 +1156,8 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
         }
     }
 
-    private static (int, string) Error(int status, string statusName, string message, string? reason = null)
-    {
-        var error = new JsonObject { ["code"] = status, ["message"] = message, ["status"] = statusName };
-        if (reason is not null)
-        {
-            error["errors"] = new JsonArray(new JsonObject { ["reason"] = reason, ["message"] = message, ["domain"] = "global" });
-        }
-
-        return (status, new JsonObject { ["error"] = error }.ToJsonString());
-    }
+    private static (int, string) Error(int status, string statusName, string message, string? reason = null) =>
+        GoogleApiDouble.Error(status, statusName, message, reason, "global");
 
     [GeneratedRegex(@"^/upload/bigquery/v2/projects/(?<project>[^/]+)/jobs$")]
     private static partial Regex UploadPattern();

@@ -77,27 +77,13 @@ public sealed partial class DlpTestServer : IAsyncDisposable
 
     public static async Task<DlpTestServer> StartAsync(TimeProvider? time = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o =>
-        {
-            o.Listen(IPAddress.Loopback, 0);
-            o.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
-        });
-        var app = builder.Build();
+        var app = GoogleApiDouble.Create(16 * 1024 * 1024);
         var server = new DlpTestServer(app, time ?? TimeProvider.System);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        server.BaseAddress = new Uri(await GoogleApiDouble.StartAsync(app, server.HandleAsync));
         return server;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => GoogleApiDouble.StopAsync(_app);
 
     /// <summary>Queues faults for the next deidentify requests, in order, after letting <paramref name="afterRequests"/> through.</summary>
     public void InjectFault(Fault fault, int times = 1, int afterRequests = 0)
@@ -138,29 +124,9 @@ public sealed partial class DlpTestServer : IAsyncDisposable
         {
             if (Interlocked.Decrement(ref _passBeforeFaults) < 0 && _faults.TryDequeue(out var fault))
             {
-                if (fault.Delay > TimeSpan.Zero)
+                if (await GoogleApiDouble.ApplyFaultAsync(context, fault) is { } injected)
                 {
-                    try
-                    {
-                        await Task.Delay(fault.Delay, context.RequestAborted);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        status = -1; // the client gave up
-                        return;
-                    }
-                }
-
-                if (fault.Reset)
-                {
-                    status = -1;
-                    context.Abort();
-                    return;
-                }
-
-                if (fault.Status != 0)
-                {
-                    (status, responseBody) = Error(fault.Status, fault.StatusName ?? "UNKNOWN", "injected fault", fault.Reason);
+                    (status, responseBody) = injected;
                     return;
                 }
             }
@@ -223,7 +189,7 @@ public sealed partial class DlpTestServer : IAsyncDisposable
             {
                 context.Response.StatusCode = status;
                 context.Response.ContentType = "application/json; charset=UTF-8";
-                await context.Response.WriteAsync(responseBody);
+                await context.Response.WriteAsync(responseBody ?? "{}");
             }
         }
     }
@@ -511,16 +477,8 @@ public sealed partial class DlpTestServer : IAsyncDisposable
         return (builder.ToString(), taken.Count);
     }
 
-    private static (int, string) Error(int status, string statusName, string message, string? reason = null)
-    {
-        var error = new JsonObject { ["code"] = status, ["message"] = message, ["status"] = statusName };
-        if (reason is not null)
-        {
-            error["errors"] = new JsonArray(new JsonObject { ["reason"] = reason, ["message"] = message });
-        }
-
-        return (status, new JsonObject { ["error"] = error }.ToJsonString());
-    }
+    private static (int, string) Error(int status, string statusName, string message, string? reason = null) =>
+        GoogleApiDouble.Error(status, statusName, message, reason);
 
     [GeneratedRegex(@"^/v2/projects/[^/]+(?:/locations/[^/]+)?/content:deidentify$")]
     private static partial Regex PathPattern();

@@ -15,21 +15,6 @@ using Microsoft.Extensions.Logging;
 
 namespace TweetStream.Gcp.Tests.Support;
 
-/// <summary>A fault the server applies to the next matching request.</summary>
-/// <param name="Status">HTTP status to answer with (0: none).</param>
-/// <param name="StatusName">Canonical status in the error body.</param>
-/// <param name="Reason">Reason in <c>errors[0].reason</c>.</param>
-/// <param name="Reset">Abort the connection instead of answering.</param>
-/// <param name="Delay">Wait (real time) before handling.</param>
-public sealed record Fault(int Status = 0, string? StatusName = null, string? Reason = null, bool Reset = false, TimeSpan Delay = default)
-{
-    public static Fault Http(int status, string statusName, string? reason = null) => new(status, statusName, reason);
-
-    public static Fault ConnectionReset { get; } = new(Reset: true);
-}
-
-/// <summary>One request as the server saw it.</summary>
-public sealed record RecordedRequest(string Operation, string Method, string Path, string? Authorization, string? QuotaProject, string? ContentEncoding, int BodyBytes, int StatusCode, JsonElement? Body);
 
 /// <summary>A message as stored by the server.</summary>
 public sealed record StoredMessage(string MessageId, string? Data, IReadOnlyDictionary<string, string> Attributes, string? OrderingKey, DateTimeOffset PublishTime);
@@ -74,27 +59,13 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
 
     public static async Task<PubSubTestServer> StartAsync(TimeProvider? time = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o =>
-        {
-            o.Listen(IPAddress.Loopback, 0);
-            o.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
-        });
-        var app = builder.Build();
+        var app = GoogleApiDouble.Create(64 * 1024 * 1024);
         var server = new PubSubTestServer(app, time ?? TimeProvider.System);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        server.BaseAddress = new Uri(await GoogleApiDouble.StartAsync(app, server.HandleAsync));
         return server;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => GoogleApiDouble.StopAsync(_app);
 
     /// <summary>Queues a fault for the next request of <paramref name="operation"/> (publish, pull, acknowledge, modifyAckDeadline, createTopic, createSubscription, get).</summary>
     public void InjectFault(string operation, Fault fault, int times = 1)
@@ -282,29 +253,9 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         {
             if (_faults.TryGetValue(operation, out var queue) && queue.TryDequeue(out var fault))
             {
-                if (fault.Delay > TimeSpan.Zero)
+                if (await GoogleApiDouble.ApplyFaultAsync(context, fault) is { } injected)
                 {
-                    try
-                    {
-                        await Task.Delay(fault.Delay, context.RequestAborted);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        status = -1; // the client gave up
-                        return;
-                    }
-                }
-
-                if (fault.Reset)
-                {
-                    status = -1;
-                    context.Abort();
-                    return;
-                }
-
-                if (fault.Status != 0)
-                {
-                    (status, responseBody) = Error(fault.Status, fault.StatusName ?? "UNKNOWN", "injected fault", fault.Reason);
+                    (status, responseBody) = injected;
                     return;
                 }
             }
@@ -733,16 +684,8 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         return Error(404, "NOT_FOUND", "Resource not found (resource=" + resource + ").");
     }
 
-    private static (int, string) Error(int code, string status, string message, string? reason = null)
-    {
-        var error = new Dictionary<string, object> { ["code"] = code, ["message"] = message, ["status"] = status };
-        if (reason is not null)
-        {
-            error["errors"] = new[] { new Dictionary<string, string> { ["reason"] = reason, ["message"] = message } };
-        }
-
-        return (code, JsonSerializer.Serialize(new Dictionary<string, object> { ["error"] = error }));
-    }
+    private static (int, string) Error(int status, string statusName, string message, string? reason = null) =>
+        GoogleApiDouble.Error(status, statusName, message, reason);
 
     [GeneratedRegex(@"^/v1/(?<resource>projects/[^/:]+/(?<kind>topics|subscriptions)/[A-Za-z][A-Za-z0-9\-_.~+%]{2,254})(:(?<verb>[A-Za-z]+))?$")]
     private static partial Regex PathPattern();
