@@ -15,20 +15,7 @@ public class EncodeBenchmarks
     public int BatchSize { get; set; }
 
     [GlobalSetup]
-    public void Setup() => _posts = [.. Enumerable.Range(0, BatchSize).Select(i => new Post
-    {
-        Id = "x:18612345678901" + i.ToString("00000", System.Globalization.CultureInfo.InvariantCulture),
-        Source = "x",
-        CreatedAt = new DateTimeOffset(2026, 11, 26, 8, 41, 17, TimeSpan.Zero).AddSeconds(i),
-        ReceivedAt = new DateTimeOffset(2026, 11, 26, 8, 41, 24, TimeSpan.Zero).AddSeconds(i),
-        Text = "Drizzle again on the walk from Borough Market to London Bridge, still the best coffee in [POSTCODE] #london #weather",
-        Author = new PostAuthor("k1:q2bxNB2S0lV4iEoKAxbN8w", "k1:UnAO6CMoDQFd3F6QaHG8qg") { IsHashed = true },
-        Language = "en",
-        Hashtags = ["london", "weather"],
-        Url = "https://x.com/i/web/status/1861234567890123456",
-        MatchedRules = ["london"],
-        PiiTypes = ["POSTCODE"],
-    })];
+    public void Setup() => _posts = BenchmarkPosts.Typical(BatchSize);
 
     [Benchmark]
     public int EncodeBatch()
