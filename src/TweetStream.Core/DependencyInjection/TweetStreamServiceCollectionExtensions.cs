@@ -160,6 +160,15 @@ public static class TweetStreamServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Named options of a pipeline component, checked by its source-generated validator at start-up.</summary>
+    internal static OptionsBuilder<TOptions> AddComponentOptions<TOptions, TValidator>(this ITweetStreamBuilder builder)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        return builder.Services.AddOptions<TOptions>(builder.Name).ValidateOnStart();
+    }
+
     internal static IOptionsMonitor<T> Monitor<T>(this IServiceProvider services) =>
         services.GetRequiredService<IOptionsMonitor<T>>();
 }

@@ -113,22 +113,19 @@ public static class BigQueryExtensions
     private static OptionsBuilder<BigQueryStreamingSinkOptions> StreamingOptions(ITweetStreamBuilder builder)
     {
         AddShared(builder.Services);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BigQueryStreamingSinkOptions>, BigQueryStreamingSinkOptionsValidator>());
-        return ValidateTable(builder.Services.AddOptions<BigQueryStreamingSinkOptions>(builder.Name)).ValidateOnStart();
+        return ValidateTable(builder.AddComponentOptions<BigQueryStreamingSinkOptions, BigQueryStreamingSinkOptionsValidator>());
     }
 
     private static OptionsBuilder<BigQueryLoadSinkOptions> LoadOptions(ITweetStreamBuilder builder)
     {
         AddShared(builder.Services);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BigQueryLoadSinkOptions>, BigQueryLoadSinkOptionsValidator>());
-        return ValidateTable(builder.Services.AddOptions<BigQueryLoadSinkOptions>(builder.Name)).ValidateOnStart();
+        return ValidateTable(builder.AddComponentOptions<BigQueryLoadSinkOptions, BigQueryLoadSinkOptionsValidator>());
     }
 
     private static OptionsBuilder<BigQueryQueryStoreOptions> StoreOptions(ITweetStreamBuilder builder)
     {
         AddShared(builder.Services);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BigQueryQueryStoreOptions>, BigQueryQueryStoreOptionsValidator>());
-        return builder.Services.AddOptions<BigQueryQueryStoreOptions>(builder.Name).ValidateOnStart();
+        return builder.AddComponentOptions<BigQueryQueryStoreOptions, BigQueryQueryStoreOptionsValidator>();
     }
 
     private static OptionsBuilder<T> ValidateTable<T>(OptionsBuilder<T> options)

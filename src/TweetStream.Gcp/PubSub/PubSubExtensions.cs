@@ -74,18 +74,15 @@ public static class PubSubExtensions
     private static OptionsBuilder<PubSubSinkOptions> SinkOptions(ITweetStreamBuilder builder)
     {
         AddShared(builder.Services);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubSinkOptions>, PubSubSinkOptionsValidator>());
-        return builder.Services.AddOptions<PubSubSinkOptions>(builder.Name).ValidateOnStart();
+        return builder.AddComponentOptions<PubSubSinkOptions, PubSubSinkOptionsValidator>();
     }
 
     private static OptionsBuilder<PubSubSourceOptions> SourceOptions(ITweetStreamBuilder builder)
     {
         AddShared(builder.Services);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubSourceOptions>, PubSubSourceOptionsValidator>());
-        return builder.Services.AddOptions<PubSubSourceOptions>(builder.Name)
+        return builder.AddComponentOptions<PubSubSourceOptions, PubSubSourceOptionsValidator>()
             .Validate(o => o.AckDeadline - o.AckExtensionWindow >= TimeSpan.FromSeconds(1), "AckExtensionWindow must be at least 1 s shorter than AckDeadline.")
-            .Validate(o => !o.CreateIfMissing || !string.IsNullOrEmpty(o.TopicId), "TopicId is required when CreateIfMissing is set.")
-            .ValidateOnStart();
+            .Validate(o => !o.CreateIfMissing || !string.IsNullOrEmpty(o.TopicId), "TopicId is required when CreateIfMissing is set.");
     }
 
     private static void AddShared(IServiceCollection services)

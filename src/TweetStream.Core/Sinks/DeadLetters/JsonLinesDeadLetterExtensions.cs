@@ -49,8 +49,7 @@ public static class JsonLinesDeadLetterExtensions
 
     private static OptionsBuilder<DeadLetterOptions> AddOptions(ITweetStreamBuilder builder)
     {
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeadLetterOptions>, DeadLetterOptionsValidator>());
-        return builder.Services.AddOptions<DeadLetterOptions>(builder.Name).ValidateOnStart();
+        return builder.AddComponentOptions<DeadLetterOptions, DeadLetterOptionsValidator>();
     }
 
     private static ITweetStreamBuilder SetSink(ITweetStreamBuilder builder)

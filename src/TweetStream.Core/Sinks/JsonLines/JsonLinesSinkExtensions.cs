@@ -41,8 +41,7 @@ public static class JsonLinesSinkExtensions
 
     private static OptionsBuilder<JsonLinesSinkOptions> AddOptions(ITweetStreamBuilder builder)
     {
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JsonLinesSinkOptions>, JsonLinesSinkOptionsValidator>());
-        return builder.Services.AddOptions<JsonLinesSinkOptions>(builder.Name).ValidateOnStart();
+        return builder.AddComponentOptions<JsonLinesSinkOptions, JsonLinesSinkOptionsValidator>();
     }
 
     private static ITweetStreamBuilder AddSink(ITweetStreamBuilder builder)

@@ -45,8 +45,7 @@ public static class SqliteStoreExtensions
 
     private static OptionsBuilder<SqliteStoreOptions> AddOptions(ITweetStreamBuilder builder)
     {
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
-        return builder.Services.AddOptions<SqliteStoreOptions>(builder.Name).ValidateOnStart();
+        return builder.AddComponentOptions<SqliteStoreOptions, SqliteStoreOptionsValidator>();
     }
 
     private static ITweetStreamBuilder AddStore(ITweetStreamBuilder builder)

@@ -44,13 +44,11 @@ public static class BlueskyJetstreamSourceExtensions
     private static OptionsBuilder<BlueskyJetstreamSourceOptions> AddCore(ITweetStreamBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BlueskyJetstreamSourceOptions>, BlueskyJetstreamSourceOptionsValidator>());
-        return builder.Services.AddOptions<BlueskyJetstreamSourceOptions>(builder.Name)
+        return builder.AddComponentOptions<BlueskyJetstreamSourceOptions, BlueskyJetstreamSourceOptionsValidator>()
             .Validate(o => o.Endpoints.All(e => e is { IsAbsoluteUri: true } && (e.Scheme == "wss" || e.Scheme == "ws")),
                 "Bluesky Endpoints must be absolute ws(s) URLs such as wss://jetstream1.us-east.bsky.network/subscribe.")
             .Validate(o => o.Hashtags.All(t => !string.IsNullOrWhiteSpace(t?.TrimStart('#'))), "Bluesky Hashtags must not be empty.")
-            .Validate(o => o.ReconnectMaxDelay >= o.ReconnectMinDelay, "Bluesky ReconnectMaxDelay must not be shorter than ReconnectMinDelay.")
-            .ValidateOnStart();
+            .Validate(o => o.ReconnectMaxDelay >= o.ReconnectMinDelay, "Bluesky ReconnectMaxDelay must not be shorter than ReconnectMinDelay.");
     }
 
     private static ITweetStreamBuilder AddFactory(ITweetStreamBuilder builder)

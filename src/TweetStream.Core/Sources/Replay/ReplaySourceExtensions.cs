@@ -42,8 +42,7 @@ public static class ReplaySourceExtensions
 
     private static OptionsBuilder<ReplayOptions> AddOptions(ITweetStreamBuilder builder)
     {
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayOptions>, ReplayOptionsValidator>());
-        return builder.Services.AddOptions<ReplayOptions>(builder.Name).ValidateOnStart();
+        return builder.AddComponentOptions<ReplayOptions, ReplayOptionsValidator>();
     }
 
     private static ITweetStreamBuilder SetSource(ITweetStreamBuilder builder)

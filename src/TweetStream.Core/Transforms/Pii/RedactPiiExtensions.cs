@@ -45,13 +45,11 @@ public static class RedactPiiExtensions
     {
         // Mentions share the authors' key: one host-wide key provider, validated at start-up.
         HashHandlesExtensions.AddHashingKey(builder.Services);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedactPiiOptions>, RedactPiiOptionsValidator>());
-        return builder.Services.AddOptions<RedactPiiOptions>(builder.Name)
+        return builder.AddComponentOptions<RedactPiiOptions, RedactPiiOptionsValidator>()
             .Validate(o => o.Entities is null || o.Entities.All(PiiEntities.Known.Contains),
                 "RedactPii: Entities holds an unknown type; known types are " + string.Join(", ", PiiEntities.All) + ".")
             .Validate(o => RedactPiiOptionsValidator.IsValidFormat(o.ReplacementFormat),
-                "RedactPii: ReplacementFormat must be a composite format with at most the argument {0}, e.g. \"[{0}]\".")
-            .ValidateOnStart();
+                "RedactPii: ReplacementFormat must be a composite format with at most the argument {0}, e.g. \"[{0}]\".");
     }
 
     private static ITweetStreamBuilder AddTransform(ITweetStreamBuilder builder)
