@@ -469,7 +469,7 @@ internal sealed class TweetPipeline
     private async Task WriteToSinkAsync(ISink sink, List<PipelineItem> items, CancellationToken hard)
     {
         var pending = items.ToList();
-        var failures = new Dictionary<PipelineItem, string>();
+        Dictionary<PipelineItem, string>? failures = null; // most writes commit everything: allocate only on failure
         var attempt = 0;
         string? lastReason = null;
         var stage = "sink:" + sink.Name;
@@ -504,7 +504,7 @@ internal sealed class TweetPipeline
                         {
                             foreach (var item in pending)
                             {
-                                failures[item] = ex.Message;
+                                (failures ??= [])[item] = ex.Message;
                             }
 
                             pending.Clear();
@@ -537,7 +537,7 @@ internal sealed class TweetPipeline
                         }
                         else
                         {
-                            failures[pending[i]] = failure.Reason;
+                            (failures ??= [])[pending[i]] = failure.Reason;
                         }
                     }
 
@@ -562,10 +562,10 @@ internal sealed class TweetPipeline
 
         foreach (var item in pending)
         {
-            failures[item] = FormattableString.Invariant($"retries exhausted after {attempt} attempts: {lastReason}");
+            (failures ??= [])[item] = FormattableString.Invariant($"retries exhausted after {attempt} attempts: {lastReason}");
         }
 
-        if (failures.Count == 0)
+        if (failures is null)
         {
             return;
         }
