@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TweetStream.Sinks.Sqlite;
 using TweetStream.Sources.Replay;
 using TweetStream.Sources.Synthetic;
-using TweetStream.Tests.Pipeline;
 using TweetStream.Tests.Sinks.Support;
 using TweetStream.Tests.Support;
 using TweetStream.Transforms.Hashing;

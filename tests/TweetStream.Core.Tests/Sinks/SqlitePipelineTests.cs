@@ -1,7 +1,6 @@
 using System.Text;
 using TweetStream.Sinks;
 using TweetStream.Sinks.Sqlite;
-using TweetStream.Tests.Pipeline;
 using TweetStream.Tests.Sinks.Support;
 using TweetStream.Tests.Support;
 using TweetStream.Transforms.Hashing;

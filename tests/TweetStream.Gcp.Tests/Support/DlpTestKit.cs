@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using TweetStream.Gcp.Dlp;
 using TweetStream.Pipeline;
+using TweetStream.Tests.Support;
 using TweetStream.Transforms.Hashing;
 
 namespace TweetStream.Gcp.Tests.Support;
@@ -14,7 +15,6 @@ internal static class DlpTestKit
 
     public static readonly HashingKey Key = new("k1", [.. Enumerable.Range(1, 32).Select(i => (byte)i)]);
 
-    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 
     public static DlpRedactionOptions Options(DlpTestServer server, Action<DlpRedactionOptions>? configure = null)
     {
@@ -41,16 +41,15 @@ internal static class DlpTestKit
             "test");
 
     /// <summary>Metrics on a meter factory of their own, so a listener sees only this test's measurements.</summary>
-    public static PipelineMetrics Metrics() => new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+    public static PipelineMetrics Metrics() => PipelineHarness.Metrics();
 
     /// <summary>A pipeline without a host on the real clock with fast pipeline retries.</summary>
     public static TweetPipeline CreatePipeline(ITweetSource source, ITransform transform, ISink sink, IDeadLetterSink? deadLetters = null, int batchSize = 500) =>
-        new(
-            "test",
+        PipelineHarness.Create(
             source,
-            [transform],
             [sink],
-            deadLetters ?? new TweetStream.Tests.Support.CollectingDeadLetterSink(),
+            deadLetters ?? new CollectingDeadLetterSink(),
+            [transform],
             new PipelineOptions
             {
                 BatchSize = batchSize,
@@ -60,10 +59,7 @@ internal static class DlpTestKit
                 RetryMaxDelay = TimeSpan.FromMilliseconds(5),
                 DrainTimeout = TimeSpan.FromSeconds(10),
                 MaxParallelBatches = 1,
-            },
-            TimeProvider.System,
-            NullLogger.Instance,
-            new PipelineMetrics(Meters));
+            });
 
     public static Post Post(int n, string text) => TweetStream.Tests.Support.Posts.Make(n) with { Text = text };
 

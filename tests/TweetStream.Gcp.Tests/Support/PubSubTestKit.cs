@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TweetStream.Gcp.Auth;
 using TweetStream.Gcp.PubSub;
 using TweetStream.Pipeline;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Gcp.Tests.Support;
 
@@ -27,7 +28,6 @@ internal static class PubSubTestKit
 {
     public const string Project = "test-project";
 
-    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 
     public static PubSubApi Api(PubSubTestServer server, PubSubClientOptions options, IGoogleAccessTokenSource? tokens = null, TimeProvider? time = null)
     {
@@ -63,23 +63,18 @@ internal static class PubSubTestKit
 
     /// <summary>A pipeline without a host, on the real clock with fast retries (TweetPipeline is internal to Core).</summary>
     public static TweetPipeline CreatePipeline(ITweetSource source, ISink sink, IDeadLetterSink? deadLetters = null, PipelineOptions? options = null) =>
-        new(
-            "test",
+        PipelineHarness.Create(
             source,
-            [],
             [sink],
-            deadLetters ?? new TweetStream.Tests.Support.CollectingDeadLetterSink(),
-            options ?? new PipelineOptions
+            deadLetters ?? new CollectingDeadLetterSink(),
+            options: options ?? new PipelineOptions
             {
                 BatchSize = 50,
                 BatchMaxDelay = TimeSpan.FromMilliseconds(5),
                 RetryBaseDelay = TimeSpan.FromMilliseconds(1),
                 RetryMaxDelay = TimeSpan.FromMilliseconds(5),
                 DrainTimeout = TimeSpan.FromSeconds(5),
-            },
-            TimeProvider.System,
-            NullLogger.Instance,
-            new PipelineMetrics(Meters));
+            });
 
     /// <summary>Decodes the posts a topic holds, by post id.</summary>
     public static List<Post> DecodePosts(IEnumerable<StoredMessage> messages) =>

@@ -68,7 +68,7 @@ public sealed class BlueskyJetstreamSourceTests
         var source = Create([server.Endpoint]);
         var sink = new CollectingSink();
         var deadLetters = new CollectingDeadLetterSink();
-        var pipeline = TweetStream.Tests.Pipeline.PipelineHarness.Create(source, [sink], deadLetters);
+        var pipeline = TweetStream.Tests.Support.PipelineHarness.Create(source, [sink], deadLetters);
         using var stop = new CancellationTokenSource();
 
         var run = pipeline.RunAsync(stop.Token);

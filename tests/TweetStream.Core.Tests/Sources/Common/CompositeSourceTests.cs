@@ -23,7 +23,7 @@ public sealed class CompositeSourceTests
         second.Complete();
         var composite = new CompositeSource([first, second]);
         var sink = new CollectingSink();
-        var pipeline = TweetStream.Tests.Pipeline.PipelineHarness.Create(composite, [sink]);
+        var pipeline = TweetStream.Tests.Support.PipelineHarness.Create(composite, [sink]);
 
         var stats = await pipeline.RunAsync(CancellationToken.None);
 

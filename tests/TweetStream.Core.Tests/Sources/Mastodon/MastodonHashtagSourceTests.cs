@@ -214,7 +214,7 @@ public sealed class MastodonHashtagSourceTests
         var source = Create(server);
         var sink = new CollectingSink();
         var deadLetters = new CollectingDeadLetterSink();
-        var pipeline = TweetStream.Tests.Pipeline.PipelineHarness.Create(source, [sink], deadLetters);
+        var pipeline = TweetStream.Tests.Support.PipelineHarness.Create(source, [sink], deadLetters);
         using var stop = new CancellationTokenSource();
 
         var run = pipeline.RunAsync(stop.Token);
@@ -310,7 +310,7 @@ public sealed class MastodonHashtagSourceTests
         using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
         var hashing = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TweetStream.Transforms.Hashing.IHashingKeyProvider>(provider);
         var sink = new CollectingSink();
-        var pipeline = TweetStream.Tests.Pipeline.PipelineHarness.Create(source, [sink], transforms: [new TweetStream.Transforms.Hashing.HashHandles(hashing)]);
+        var pipeline = TweetStream.Tests.Support.PipelineHarness.Create(source, [sink], transforms: [new TweetStream.Transforms.Hashing.HashHandles(hashing)]);
         using var stop = new CancellationTokenSource();
 
         var run = pipeline.RunAsync(stop.Token);

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TweetStream.Pipeline;
-using TweetStream.Tests.Pipeline;
 using TweetStream.Tests.Support;
 using TweetStream.Transforms.Hashing;
 using TweetStream.Transforms.Pii;

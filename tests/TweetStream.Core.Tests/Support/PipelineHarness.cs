@@ -3,12 +3,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using TweetStream.Pipeline;
 
-namespace TweetStream.Tests.Pipeline;
+namespace TweetStream.Tests.Support;
 
-/// <summary>Builds a <see cref="TweetPipeline"/> from parts, without a host.</summary>
+/// <summary>Builds a <see cref="TweetPipeline"/> from parts, without a host (the runtime is internal to Core).</summary>
 internal static class PipelineHarness
 {
     private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
+    /// <summary>Instruments on a shared meter factory, for components that report through the pipeline's metrics.</summary>
+    public static PipelineMetrics Metrics() => new(Meters);
 
     public static TweetPipeline Create(
         ITweetSource source,
