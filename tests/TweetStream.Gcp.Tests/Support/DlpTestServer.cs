@@ -109,13 +109,7 @@ public sealed partial class DlpTestServer : IAsyncDisposable
         var path = request.Path.Value ?? string.Empty;
         var match = PathPattern().Match(path);
         var operation = match.Success && request.Method == "POST" ? "deidentify" : "unknown";
-        byte[] body;
-        using (var buffer = new MemoryStream())
-        {
-            var input = request.Headers.ContentEncoding.ToString() == "gzip" ? new GZipStream(request.Body, CompressionMode.Decompress) : request.Body;
-            await input.CopyToAsync(buffer);
-            body = buffer.ToArray();
-        }
+        var body = await GoogleApiDouble.ReadBodyAsync(request);
 
         JsonElement? json = null;
         var status = 500;
@@ -175,22 +169,8 @@ public sealed partial class DlpTestServer : IAsyncDisposable
         }
         finally
         {
-            Requests.Enqueue(new RecordedRequest(
-                operation,
-                request.Method,
-                path,
-                request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null,
-                request.Headers.TryGetValue("x-goog-user-project", out var quota) ? quota.ToString() : null,
-                request.Headers.ContentEncoding.Count > 0 ? request.Headers.ContentEncoding.ToString() : null,
-                body.Length,
-                status,
-                json));
-            if (status >= 0)
-            {
-                context.Response.StatusCode = status;
-                context.Response.ContentType = "application/json; charset=UTF-8";
-                await context.Response.WriteAsync(responseBody ?? "{}");
-            }
+            Requests.Enqueue(GoogleApiDouble.Record(request, operation, path, body.Length, status, json));
+            await GoogleApiDouble.RespondAsync(context, status, responseBody);
         }
     }
 

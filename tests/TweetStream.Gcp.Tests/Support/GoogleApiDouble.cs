@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -55,6 +56,38 @@ internal static class GoogleApiDouble
     {
         await app.StopAsync();
         await app.DisposeAsync();
+    }
+
+    /// <summary>The request body, gunzipped when the client compressed it.</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        using var buffer = new MemoryStream();
+        var input = request.Headers.ContentEncoding.ToString() == "gzip" ? new GZipStream(request.Body, CompressionMode.Decompress) : request.Body;
+        await input.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+
+    /// <summary>What the server saw, for the tests' assertions.</summary>
+    public static RecordedRequest Record(HttpRequest request, string operation, string path, int bodyBytes, int status, JsonElement? json) => new(
+        operation,
+        request.Method,
+        path,
+        request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null,
+        request.Headers.TryGetValue("x-goog-user-project", out var quota) ? quota.ToString() : null,
+        request.Headers.ContentEncoding.Count > 0 ? request.Headers.ContentEncoding.ToString() : null,
+        bodyBytes,
+        status,
+        json);
+
+    /// <summary>Answers with a JSON body unless the connection was aborted (status -1).</summary>
+    public static async Task RespondAsync(HttpContext context, int status, string? body)
+    {
+        if (status >= 0)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json; charset=UTF-8";
+            await context.Response.WriteAsync(body ?? "{}");
+        }
     }
 
     /// <summary>
