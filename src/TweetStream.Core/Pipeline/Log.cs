@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Error, "Acknowledging items with source {Source} failed")]
     public static partial void AckFailed(ILogger logger, Exception exception, string source);
+
+    [LoggerMessage(11, LogLevel.Error, "Pipeline {Pipeline} paused {Stage}: its retry budget ran out ({Reason}); {Count} items stay unacknowledged and a probe runs every {ProbeEvery}")]
+    public static partial void StagePaused(ILogger logger, string pipeline, string stage, int count, TimeSpan probeEvery, string reason);
+
+    [LoggerMessage(12, LogLevel.Information, "Pipeline {Pipeline} resumed {Stage} after {Outage} ({Probes} probes)")]
+    public static partial void StageResumed(ILogger logger, string pipeline, string stage, TimeSpan outage, long probes);
 }

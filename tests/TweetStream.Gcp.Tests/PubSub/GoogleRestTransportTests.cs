@@ -170,7 +170,10 @@ public sealed class GoogleRestTransportTests : IAsyncLifetime
         Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Pull, E(409, "ABORTED")));
         Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Pull, E(429, "RESOURCE_EXHAUSTED")));
         Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(503, "UNAVAILABLE")));
-        Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(500, "UNKNOWN")));
+        Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(500, "UNKNOWN")));
+        Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(429, "RESOURCE_EXHAUSTED")));
+        Assert.True(policy.ShouldRetry(PubSubRetryPolicy.ModifyAckDeadline, E(429, "RESOURCE_EXHAUSTED")));
+        Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(400, "INVALID_ARGUMENT")));
         Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Publish, new HttpRequestException("reset")));
         Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Pull, new HttpRequestException("reset")));
     }

@@ -139,6 +139,29 @@ public sealed class PubSubSourceTests
         Assert.Equal(0, server.Unacked(Project, Sub));
     }
 
+    [Theory]
+    [InlineData(429, "RESOURCE_EXHAUSTED")]
+    [InlineData(500, "INTERNAL")]
+    [InlineData(503, "UNAVAILABLE")]
+    public async Task Acknowledgements_are_retried_on_transient_statuses_so_nothing_is_redelivered(int status, string statusName)
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 600);
+        Publish(server, 10);
+        server.InjectFault("acknowledge", Fault.Http(status, statusName, "burst"), times: 3);
+        var sink = new CollectingSink();
+        using var stop = new CancellationTokenSource();
+        var run = CreatePipeline(Source(server), sink).RunAsync(stop.Token);
+
+        await server.WaitUntilAsync(() => server.AckedCount(Project, Sub) == 10, what: "10 acks despite the faults");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(10, CountIds(sink.Committed).Count);
+        Assert.True(server.Count("acknowledge") >= 4, "the failed ack requests were repeated");
+        Assert.Equal(1, server.MaxDeliveries(Project, Sub));
+    }
+
     [Fact]
     public async Task A_rejected_item_is_nacked_and_redelivered_at_once()
     {
