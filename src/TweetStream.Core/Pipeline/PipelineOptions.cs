@@ -32,6 +32,24 @@ public sealed class PipelineOptions
     [Range(1024, long.MaxValue)]
     public long BufferMaxBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Where push sources (X stream, Jetstream) spill what exceeds the memory bound, instead of shedding it; delivered
+    /// in order once the pipeline catches up, first after a restart. Null (the default) turns spilling off. The worker
+    /// sets <c>data/spill/{pipeline}</c>.
+    /// </summary>
+    public string? SpillDirectory { get; set; }
+
+    /// <summary>Disk bound of the spill buffer: past it push sources shed (and count) again. Default 1 GiB.</summary>
+    [Range(1024, long.MaxValue)]
+    public long SpillMaxBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// Longest time between <c>fsync</c>s of the spill buffer. Every append reaches the operating system at once (a
+    /// killed process loses nothing); this bounds what a power loss can take. Default 1 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan SpillFsyncInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Batches in flight through transforms and sinks at once. Default 4.</summary>
     [Range(1, 256)]
     public int MaxParallelBatches { get; set; } = 4;

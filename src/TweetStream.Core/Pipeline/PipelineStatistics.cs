@@ -12,6 +12,7 @@ public sealed class PipelineStatistics
     private long _batches;
     private long _retries;
     private long _probes;
+    private long _spilled;
     private readonly Lock _pausedGate = new();
     private string[] _paused = [];
 
@@ -35,6 +36,9 @@ public sealed class PipelineStatistics
 
     /// <summary>Retried sink writes and transform calls.</summary>
     public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>Items of push sources written to the disk buffer because the memory bound was full.</summary>
+    public long Spilled => Interlocked.Read(ref _spilled);
 
     /// <summary>Probes made while a stage was paused (see <see cref="PipelineOptions.OnRetriesExhausted"/>).</summary>
     public long Probes => Interlocked.Read(ref _probes);
@@ -67,6 +71,8 @@ public sealed class PipelineStatistics
     internal void AddRetry() => Interlocked.Increment(ref _retries);
 
     internal void AddProbe() => Interlocked.Increment(ref _probes);
+
+    internal void AddSpilled() => Interlocked.Increment(ref _spilled);
 
     internal void SetUnavailable(string stage, bool paused)
     {

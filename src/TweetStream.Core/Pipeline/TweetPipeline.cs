@@ -28,6 +28,7 @@ internal sealed class TweetPipeline
     private readonly TagList _tags;
     private readonly ResiliencePipeline<int> _sinkRetry;
     private readonly ResiliencePipeline _transformRetry;
+    private readonly SpillBuffer? _spill;
     private readonly Dictionary<object, StageCircuit> _circuits = new(ReferenceEqualityComparer.Instance);
 
     public TweetPipeline(
@@ -39,7 +40,8 @@ internal sealed class TweetPipeline
         PipelineOptions options,
         TimeProvider time,
         ILogger logger,
-        PipelineMetrics metrics)
+        PipelineMetrics metrics,
+        SpillBuffer? spill = null)
     {
         if (sinks.Count == 0)
         {
@@ -55,6 +57,7 @@ internal sealed class TweetPipeline
         _time = time;
         _logger = logger;
         _metrics = metrics;
+        _spill = source.Delivery == SourceDelivery.Push ? spill : null;
         _tags = new TagList { { "pipeline", name } };
         foreach (var sink in sinks)
         {
@@ -120,7 +123,7 @@ internal sealed class TweetPipeline
         var channel = Channel.CreateBounded<SourceItem>(new BoundedChannelOptions(_options.BufferCapacity)
         {
             SingleReader = true,
-            SingleWriter = true,
+            SingleWriter = _spill is null, // the spill drainer writes too
             FullMode = BoundedChannelFullMode.Wait,
         });
 
@@ -128,7 +131,19 @@ internal sealed class TweetPipeline
         using var hard = new CancellationTokenSource();
         using var deadline = stoppingToken.Register(() => StartDrainDeadline(hard));
 
-        var reader = Task.Run(() => ReadSourceAsync(channel.Writer, stoppingToken, hard.Token), CancellationToken.None);
+        using var spillStop = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
+        var drainer = Task.CompletedTask;
+        if (_spill is not null)
+        {
+            if (_spill.Pending > 0)
+            {
+                Log.SpillRecovered(_logger, _name, _spill.Pending);
+            }
+
+            drainer = Task.Run(() => DrainSpillAsync(channel.Writer, spillStop.Token), CancellationToken.None);
+        }
+
+        var reader = Task.Run(() => ReadSourceAsync(channel.Writer, spillStop, drainer, stoppingToken, hard.Token), CancellationToken.None);
         try
         {
             await BatchLoopAsync(channel.Reader, hard.Token).ConfigureAwait(false);
@@ -151,6 +166,8 @@ internal sealed class TweetPipeline
             {
                 d.Dispose();
             }
+
+            _spill?.Dispose();
 
             foreach (var circuit in _circuits.Values)
             {
@@ -184,7 +201,29 @@ internal sealed class TweetPipeline
             Timeout.InfiniteTimeSpan);
     }
 
-    private async Task ReadSourceAsync(ChannelWriter<SourceItem> writer, CancellationToken stopping, CancellationToken hard)
+    /// <summary>Hands what the spill buffer holds back to the batcher, in order, as the buffer makes room.</summary>
+    private async Task DrainSpillAsync(ChannelWriter<SourceItem> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _spill!.DrainAsync(
+                async (item, ct) =>
+                {
+                    Interlocked.Add(ref _bufferedBytes, item.EncodedSize);
+                    await writer.WriteAsync(item, ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: what is still on disk is delivered after the restart.
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    private async Task ReadSourceAsync(ChannelWriter<SourceItem> writer, CancellationTokenSource spillStop, Task drainer, CancellationToken stopping, CancellationToken hard)
     {
         Exception? failure = null;
         var push = _source.Delivery == SourceDelivery.Push;
@@ -198,9 +237,24 @@ internal sealed class TweetPipeline
                 {
                     // Count the bytes first so the batcher's decrement can never precede this increment.
                     var buffered = Interlocked.Add(ref _bufferedBytes, item.EncodedSize);
-                    if (buffered > _options.BufferMaxBytes || !writer.TryWrite(item))
+
+                    // While the disk holds items, new ones queue behind them there, so delivery stays in order.
+                    if (_spill is { Pending: > 0 } || buffered > _options.BufferMaxBytes || !writer.TryWrite(item))
                     {
                         Interlocked.Add(ref _bufferedBytes, -item.EncodedSize);
+                        if (_spill is not null && _spill.TryAppend(item))
+                        {
+                            Statistics.AddSpilled();
+                            if (Statistics.Spilled % 10_000 == 1)
+                            {
+                                Log.Spilling(_logger, _source.Name, Statistics.Spilled, _spill.Bytes);
+                            }
+
+                            // Durable in the buffer now: the source may move its cursor past it.
+                            await item.Acknowledgement.AcknowledgeAsync(hard).ConfigureAwait(false);
+                            continue;
+                        }
+
                         Statistics.AddShed();
                         _metrics.Shed.Add(1, _tags);
                         Log.Shed(_logger, _source.Name, Statistics.Shed);
@@ -224,6 +278,9 @@ internal sealed class TweetPipeline
         }
         finally
         {
+            // The drainer writes into the same channel: stop it before completing the channel.
+            await spillStop.CancelAsync().ConfigureAwait(false);
+            await drainer.ConfigureAwait(false);
             writer.TryComplete();
         }
 
