@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using TweetStream;
 using TweetStream.Dashboard;
 using TweetStream.Pipeline;
@@ -33,6 +34,10 @@ if (once)
     builder.Services.AddWorkerPipeline(builder.Configuration, once: true);
     using var host = builder.Build();
     var status = host.Services.GetRequiredService<ITweetStreamStatus>();
+    var interrupted = false;
+
+    // A stop requested before every source ended (Ctrl-C, SIGTERM) leaves the run partial: say so and exit non-zero.
+    host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => interrupted = !status.Completion.IsCompleted);
     int exitCode;
     try
     {
@@ -43,6 +48,12 @@ if (once)
     catch (Exception ex)
     {
         await Console.Error.WriteLineAsync("tweetstream: " + ex.Message);
+        exitCode = 1;
+    }
+
+    if (interrupted && exitCode == 0)
+    {
+        await Console.Error.WriteLineAsync("tweetstream: interrupted before the source ended; the summary below covers a partial run");
         exitCode = 1;
     }
 
@@ -63,15 +74,22 @@ if (once)
 else
 {
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
-    var port = Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } p ? p : "8080";
-    if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
+    var dashboard = SampleConfiguration.ConfiguredStore(builder.Configuration.GetSection(WorkerPipeline.Section)) != "none";
+    var configuredPort = Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } p ? p : null;
+    var urlsConfigured = builder.Configuration["urls"] is not null || Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is not null;
+    if (!dashboard && configuredPort is null && !urlsConfigured)
     {
-        builder.WebHost.UseUrls("http://0.0.0.0:" + port);
+        // Store=none and no port asked for: a pure pipeline worker, no listener to collide with anything.
+        return await RunHeadlessAsync(hostArgs);
+    }
+
+    if (!urlsConfigured)
+    {
+        builder.WebHost.UseUrls("http://0.0.0.0:" + (configuredPort ?? "8080"));
     }
 
     builder.Services.AddWorkerPipeline(builder.Configuration, once: false);
     var dataDirectory = WorkerPipeline.DataDirectory(builder.Configuration);
-    var dashboard = SampleConfiguration.ConfiguredStore(builder.Configuration.GetSection(WorkerPipeline.Section)) != "none";
     var health = builder.Services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline", tags: ["ready"]);
     if (dashboard)
     {
@@ -88,7 +106,16 @@ else
         health.AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
     }
 
-    var app = builder.Build();
+    WebApplication app;
+    try
+    {
+        app = builder.Build();
+    }
+    catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+    {
+        await Console.Error.WriteLineAsync("tweetstream: " + ex.Message);
+        return 1;
+    }
 
     // Liveness says only that the process answers; readiness checks the pipelines and the store.
     app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
@@ -107,6 +134,39 @@ else
             Console.WriteLine("TweetStream dashboard: " + url.Replace("0.0.0.0", "localhost", StringComparison.Ordinal) + "/");
         }
     });
-    await app.RunAsync();
+    return await RunUntilFailureAsync(app, app.Services.GetRequiredService<ITweetStreamStatus>());
+}
+
+// Serving: the pipelines run until stopped; a fatal source or sink error (401 from X, a vanished subscription, a start-up
+// check the API refused) stops the host, prints one line with the API's own message and exits 1.
+static async Task<int> RunUntilFailureAsync(IHost host, ITweetStreamStatus status)
+{
+    try
+    {
+        await host.RunAsync();
+    }
+    catch (Exception ex)
+    {
+        await Console.Error.WriteLineAsync("tweetstream: " + ex.Message);
+        return 1;
+    }
+
+    if (status.Completion.IsFaulted)
+    {
+        await Console.Error.WriteLineAsync("tweetstream: " + (status.Completion.Exception!.InnerException ?? status.Completion.Exception).Message);
+        return 1;
+    }
+
     return 0;
+}
+
+static async Task<int> RunHeadlessAsync(string[] hostArgs)
+{
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
+    builder.Services.AddWorkerPipeline(builder.Configuration, once: false);
+
+    // Nothing to serve: once every pipeline has ended (a finite replay without Loop), the process has nothing left to do.
+    builder.Services.StopHostWhenPipelinesComplete();
+    using var host = builder.Build();
+    return await RunUntilFailureAsync(host, host.Services.GetRequiredService<ITweetStreamStatus>());
 }

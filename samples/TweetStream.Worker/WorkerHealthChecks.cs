@@ -5,13 +5,21 @@ using TweetStream.Pipeline;
 
 namespace TweetStream.Worker;
 
-/// <summary>Ready while every pipeline is running or finished cleanly.</summary>
+/// <summary>Ready while every pipeline is running or finished cleanly and no stage is paused by an outage.</summary>
 internal sealed class PipelineHealthCheck(ITweetStreamStatus status) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(status.Completion.IsFaulted
-            ? HealthCheckResult.Unhealthy("a pipeline stopped with an error")
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (status.Completion.IsFaulted)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("a pipeline stopped with an error"));
+        }
+
+        var paused = status.Statistics.SelectMany(p => p.Value.PausedStages.Select(stage => p.Key + "/" + stage)).ToArray();
+        return Task.FromResult(paused.Length > 0
+            ? HealthCheckResult.Unhealthy("paused by an outage (items held unacknowledged): " + string.Join(", ", paused))
             : HealthCheckResult.Healthy(status.Completion.IsCompleted ? "pipelines finished" : "pipelines running"));
+    }
 }
 
 /// <summary>Ready while the store answers a query (the dashboard's reads and the sink's writes use the same store).</summary>

@@ -235,24 +235,32 @@ public sealed class PushEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Exhausted_sink_retries_are_dead_lettered_and_acknowledged()
+    public async Task An_outage_past_the_retry_budget_answers_503_dead_letters_nothing_and_the_redelivery_commits()
     {
         await using var host = await FunctionHost.StartAsync(_keys, new Dictionary<string, string?>
         {
             ["TweetStream:Pipeline:MaxAttempts"] = "2",
             ["TweetStream:Pipeline:RetryBaseDelay"] = "00:00:00.100",
             ["TweetStream:Pipeline:RetryMaxDelay"] = "00:00:00.200",
+            ["TweetStream:Pipeline:CircuitBreakDuration"] = "00:00:05",
         });
-        host.Sink.OnWrite = (batch, call, ct) => throw new HttpRequestException("sink unavailable");
+        var outage = true;
+        host.Sink.OnWrite = (batch, call, ct) => Volatile.Read(ref outage) ? throw new HttpRequestException("sink unavailable") : ValueTask.CompletedTask;
+        var body = PushBodies.Wrapped(PushBodies.Post(12));
 
-        var pending = host.PushAsync(PushBodies.Wrapped(PushBodies.Post(12)), host.Token());
-        var response = await host.AdvanceUntilAsync(pending, TimeSpan.FromMilliseconds(250), 15);
+        var first = await host.AdvanceUntilAsync(host.PushAsync(body, host.Token()), TimeSpan.FromMilliseconds(250), 200);
 
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        var deadLetter = Assert.Single(host.DeadLetters.Items);
-        Assert.Equal("sink:faulty", deadLetter.Stage);
-        Assert.StartsWith("retries exhausted after 2 attempts", deadLetter.Reason, StringComparison.Ordinal);
-        Assert.Equal(2, host.Sink.Calls);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode); // a nack: Pub/Sub keeps the message
+        Assert.Empty(host.DeadLetters.Items);
+        Assert.Empty(host.Sink.Committed);
+
+        Volatile.Write(ref outage, false);
+        var redelivery = await host.AdvanceUntilAsync(host.PushAsync(body, host.Token()), TimeSpan.FromMilliseconds(250), 200);
+
+        Assert.Equal(HttpStatusCode.NoContent, redelivery.StatusCode);
+        Assert.Empty(host.DeadLetters.Items);
+        Assert.All(host.Sink.Committed, p => Assert.Equal("x:12", p.Id)); // the held copy and the redelivery: one row
+        Assert.Equal(1, await host.StoredCountAsync());
     }
 
     [Fact]

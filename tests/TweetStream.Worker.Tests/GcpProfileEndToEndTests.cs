@@ -85,6 +85,53 @@ public sealed partial class GcpProfileEndToEndTests
         Assert.InRange(bigquery.Count("query") - queriesBefore, 0, 1);
     }
 
+    [Fact]
+    public async Task An_insertAll_outage_longer_than_the_retry_budget_ends_with_every_post_in_the_table_once_and_no_dead_letters()
+    {
+        await using var pubsub = await PubSubTestServer.StartAsync();
+        await using var bigquery = await BigQueryTestServer.StartAsync();
+        using var dir = TestPaths.CreateTempDirectory();
+        var port = FreePort();
+
+        // BigQuery answers 503 backendError until the test ends the outage: far past the load pipeline's retry budget
+        // (2 attempts of a client call that itself tries 3 times), so the sink's circuit opens and probes every second.
+        bigquery.InjectFault("insertAll", Fault.Http(503, "UNAVAILABLE", "backendError"), times: 1_000_000);
+        await using var worker = ServedWorker.Start(dir.Path, new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "gcp",
+            ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["TweetStream__PubSub__ProjectId"] = Project,
+            ["TweetStream__PubSub__EmulatorHost"] = pubsub.HostPort,
+            ["TweetStream__BigQuery__ProjectId"] = Project,
+            ["TweetStream__BigQuery__EmulatorHost"] = bigquery.BaseAddress.Authority,
+            ["TweetStream__Replay__Speed"] = "1000000",
+            ["TweetStream__Replay__Loop"] = "false",
+            ["TweetStream__Pipeline__MaxAttempts"] = "2",
+            ["TweetStream__Pipeline__RetryBaseDelay"] = "00:00:00.100",
+            ["TweetStream__Pipeline__CircuitBreakDuration"] = "00:00:01",
+            ["TweetStream__Dashboard__Password"] = "correct horse battery",
+        });
+
+        await worker.WaitForAsync(() => worker.Output.Contains("paused sink:bigquery", StringComparison.Ordinal), "the load pipeline to pause its BigQuery sink", seconds: 120);
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("readyz")).StatusCode);
+        }
+
+        var probesSeen = bigquery.Count("insertAll");
+        bigquery.ClearFaults("insertAll");
+        await worker.WaitForAsync(() => bigquery.Table(Project, "tweetstream", "posts") is { } t && t.Rows.Count >= 2500, "2,500 rows after the outage", seconds: 120);
+        await worker.WaitForAsync(() => pubsub.Unacked(Project, "london-posts-load") == 0, "every message acknowledged", seconds: 60);
+
+        var rows = bigquery.Rows(Project, "tweetstream", "posts");
+        Assert.Equal(2500, rows.Count);
+        Assert.Equal(2500, rows.Select(r => (string)r["id"]!).Distinct().Count());
+        Assert.True(probesSeen > 0);
+        var loadDeadLetters = Path.Combine(dir.Path, "data", "deadletters", "load");
+        Assert.True(!Directory.Exists(loadDeadLetters) || Directory.GetFiles(loadDeadLetters).All(f => new FileInfo(f).Length == 0), "nothing was dead-lettered by load");
+        Assert.Contains("resumed sink:bigquery", worker.Output, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -34,4 +34,19 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Error, "Acknowledging items with source {Source} failed")]
     public static partial void AckFailed(ILogger logger, Exception exception, string source);
+
+    [LoggerMessage(11, LogLevel.Error, "Pipeline {Pipeline} paused {Stage}: its retry budget ran out ({Reason}); {Count} items stay unacknowledged and a probe runs every {ProbeEvery}")]
+    public static partial void StagePaused(ILogger logger, string pipeline, string stage, int count, TimeSpan probeEvery, string reason);
+
+    [LoggerMessage(12, LogLevel.Information, "Pipeline {Pipeline} resumed {Stage} after {Outage} ({Probes} probes)")]
+    public static partial void StageResumed(ILogger logger, string pipeline, string stage, TimeSpan outage, long probes);
+
+    [LoggerMessage(13, LogLevel.Warning, "Spill segment {Path} ended in a torn record ({Bytes} bytes cut): the process stopped mid-append")]
+    public static partial void SpillTornTail(ILogger logger, string path, long bytes);
+
+    [LoggerMessage(14, LogLevel.Warning, "Push source {Source} outran the memory buffer: spilling to disk ({Spilled} items so far, {Bytes} bytes on disk)")]
+    public static partial void Spilling(ILogger logger, string source, long spilled, long bytes);
+
+    [LoggerMessage(15, LogLevel.Information, "Pipeline {Pipeline} found {Count} items buffered on disk from an earlier run; delivering them first")]
+    public static partial void SpillRecovered(ILogger logger, string pipeline, long count);
 }

@@ -32,9 +32,41 @@ public sealed class PipelineOptions
     [Range(1024, long.MaxValue)]
     public long BufferMaxBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Where push sources (X stream, Jetstream) spill what exceeds the memory bound, instead of shedding it; delivered
+    /// in order once the pipeline catches up, first after a restart. Null (the default) turns spilling off. The worker
+    /// sets <c>data/spill/{pipeline}</c>.
+    /// </summary>
+    public string? SpillDirectory { get; set; }
+
+    /// <summary>Disk bound of the spill buffer: past it push sources shed (and count) again. Default 1 GiB.</summary>
+    [Range(1024, long.MaxValue)]
+    public long SpillMaxBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// Longest time between <c>fsync</c>s of the spill buffer. Every append reaches the operating system at once (a
+    /// killed process loses nothing); this bounds what a power loss can take. Default 1 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan SpillFsyncInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Batches in flight through transforms and sinks at once. Default 4.</summary>
     [Range(1, 256)]
     public int MaxParallelBatches { get; set; } = 4;
+
+    /// <summary>
+    /// What happens to items a sink (or a transform) still reports as retryable once <see cref="MaxAttempts"/> are
+    /// spent. Default <see cref="RetryExhaustedAction.Hold"/>: the items stay unacknowledged on the source's durable
+    /// path and the stage is paused until a probe succeeds.
+    /// </summary>
+    public RetryExhaustedAction OnRetriesExhausted { get; set; } = RetryExhaustedAction.Hold;
+
+    /// <summary>
+    /// While a stage is paused (its retry budget ran out on a transient failure), how long to wait between probes:
+    /// one batch at a time tries again after this delay. Default 15 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Attempts per sink write (and per transient transform failure) before giving up. Default 6.</summary>
     [Range(1, 100)]
@@ -54,4 +86,18 @@ public sealed class PipelineOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(8);
+}
+
+/// <summary>What the pipeline does with items whose transient failures outlast the retry budget.</summary>
+public enum RetryExhaustedAction
+{
+    /// <summary>
+    /// Keep the items unacknowledged and pause the failing stage (a circuit breaker on the pipeline's clock): one
+    /// batch probes it every <see cref="PipelineOptions.CircuitBreakDuration"/>, the others wait, reading stops once
+    /// the buffer is full, and everything resumes when a probe succeeds. Nothing leaves the source's durable path.
+    /// </summary>
+    Hold,
+
+    /// <summary>Dead-letter the items and acknowledge them, so an outage never stalls the pipeline; the items then live only in the dead-letter store.</summary>
+    DeadLetter,
 }

@@ -11,6 +11,10 @@ public sealed class PipelineStatistics
     private long _dropped;
     private long _batches;
     private long _retries;
+    private long _probes;
+    private long _spilled;
+    private readonly Lock _pausedGate = new();
+    private string[] _paused = [];
 
     /// <summary>Items read from the source.</summary>
     public long Received => Interlocked.Read(ref _received);
@@ -33,6 +37,18 @@ public sealed class PipelineStatistics
     /// <summary>Retried sink writes and transform calls.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
+    /// <summary>Items of push sources written to the disk buffer because the memory bound was full.</summary>
+    public long Spilled => Interlocked.Read(ref _spilled);
+
+    /// <summary>Probes made while a stage was paused (see <see cref="PipelineOptions.OnRetriesExhausted"/>).</summary>
+    public long Probes => Interlocked.Read(ref _probes);
+
+    /// <summary>
+    /// The stages (<c>sink:name</c>, <c>transform:name</c>) paused right now because their transient failures
+    /// outlasted the retry budget; empty while everything flows. Readiness checks report these.
+    /// </summary>
+    public IReadOnlyList<string> PausedStages => Volatile.Read(ref _paused);
+
     /// <summary>The summary line the worker prints: <c>received=N written=N deadlettered=N shed=N</c>.</summary>
     public override string ToString()
     {
@@ -53,4 +69,23 @@ public sealed class PipelineStatistics
     internal void AddBatch() => Interlocked.Increment(ref _batches);
 
     internal void AddRetry() => Interlocked.Increment(ref _retries);
+
+    internal void AddProbe() => Interlocked.Increment(ref _probes);
+
+    internal void AddSpilled() => Interlocked.Increment(ref _spilled);
+
+    internal void SetUnavailable(string stage, bool paused)
+    {
+        // Copy on write: readers (health checks) take the array without a lock; changes happen once per outage.
+        lock (_pausedGate)
+        {
+            var current = _paused;
+            if (paused == current.Contains(stage))
+            {
+                return;
+            }
+
+            Volatile.Write(ref _paused, paused ? [.. current, stage] : [.. current.Where(s => s != stage)]);
+        }
+    }
 }

@@ -28,6 +28,8 @@ internal sealed class TweetPipeline
     private readonly TagList _tags;
     private readonly ResiliencePipeline<int> _sinkRetry;
     private readonly ResiliencePipeline _transformRetry;
+    private readonly SpillBuffer? _spill;
+    private readonly Dictionary<object, StageCircuit> _circuits = new(ReferenceEqualityComparer.Instance);
 
     public TweetPipeline(
         string name,
@@ -38,7 +40,8 @@ internal sealed class TweetPipeline
         PipelineOptions options,
         TimeProvider time,
         ILogger logger,
-        PipelineMetrics metrics)
+        PipelineMetrics metrics,
+        SpillBuffer? spill = null)
     {
         if (sinks.Count == 0)
         {
@@ -54,7 +57,17 @@ internal sealed class TweetPipeline
         _time = time;
         _logger = logger;
         _metrics = metrics;
+        _spill = source.Delivery == SourceDelivery.Push ? spill : null;
         _tags = new TagList { { "pipeline", name } };
+        foreach (var sink in sinks)
+        {
+            _circuits[sink] = new StageCircuit("sink:" + sink.Name, name, Statistics, logger, time);
+        }
+
+        foreach (var transform in transforms)
+        {
+            _circuits[transform] = new StageCircuit("transform:" + transform.Name, name, Statistics, logger, time);
+        }
 
         // One retry shape for sinks and transforms: exponential backoff with jitter, bounded attempts,
         // on the injected clock. Sinks retry when any item was reported retryable or the call threw.
@@ -110,7 +123,7 @@ internal sealed class TweetPipeline
         var channel = Channel.CreateBounded<SourceItem>(new BoundedChannelOptions(_options.BufferCapacity)
         {
             SingleReader = true,
-            SingleWriter = true,
+            SingleWriter = _spill is null, // the spill drainer writes too
             FullMode = BoundedChannelFullMode.Wait,
         });
 
@@ -118,7 +131,19 @@ internal sealed class TweetPipeline
         using var hard = new CancellationTokenSource();
         using var deadline = stoppingToken.Register(() => StartDrainDeadline(hard));
 
-        var reader = Task.Run(() => ReadSourceAsync(channel.Writer, stoppingToken, hard.Token), CancellationToken.None);
+        using var spillStop = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
+        var drainer = Task.CompletedTask;
+        if (_spill is not null)
+        {
+            if (_spill.Pending > 0)
+            {
+                Log.SpillRecovered(_logger, _name, _spill.Pending);
+            }
+
+            drainer = Task.Run(() => DrainSpillAsync(channel.Writer, spillStop.Token), CancellationToken.None);
+        }
+
+        var reader = Task.Run(() => ReadSourceAsync(channel.Writer, spillStop, drainer, stoppingToken, hard.Token), CancellationToken.None);
         try
         {
             await BatchLoopAsync(channel.Reader, hard.Token).ConfigureAwait(false);
@@ -140,6 +165,13 @@ internal sealed class TweetPipeline
             if (_deadLetters is IDisposable d)
             {
                 d.Dispose();
+            }
+
+            _spill?.Dispose();
+
+            foreach (var circuit in _circuits.Values)
+            {
+                circuit.Dispose();
             }
         }
 
@@ -169,7 +201,29 @@ internal sealed class TweetPipeline
             Timeout.InfiniteTimeSpan);
     }
 
-    private async Task ReadSourceAsync(ChannelWriter<SourceItem> writer, CancellationToken stopping, CancellationToken hard)
+    /// <summary>Hands what the spill buffer holds back to the batcher, in order, as the buffer makes room.</summary>
+    private async Task DrainSpillAsync(ChannelWriter<SourceItem> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _spill!.DrainAsync(
+                async (item, ct) =>
+                {
+                    Interlocked.Add(ref _bufferedBytes, item.EncodedSize);
+                    await writer.WriteAsync(item, ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: what is still on disk is delivered after the restart.
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    private async Task ReadSourceAsync(ChannelWriter<SourceItem> writer, CancellationTokenSource spillStop, Task drainer, CancellationToken stopping, CancellationToken hard)
     {
         Exception? failure = null;
         var push = _source.Delivery == SourceDelivery.Push;
@@ -183,9 +237,24 @@ internal sealed class TweetPipeline
                 {
                     // Count the bytes first so the batcher's decrement can never precede this increment.
                     var buffered = Interlocked.Add(ref _bufferedBytes, item.EncodedSize);
-                    if (buffered > _options.BufferMaxBytes || !writer.TryWrite(item))
+
+                    // While the disk holds items, new ones queue behind them there, so delivery stays in order.
+                    if (_spill is { Pending: > 0 } || buffered > _options.BufferMaxBytes || !writer.TryWrite(item))
                     {
                         Interlocked.Add(ref _bufferedBytes, -item.EncodedSize);
+                        if (_spill is not null && _spill.TryAppend(item))
+                        {
+                            Statistics.AddSpilled();
+                            if (Statistics.Spilled % 10_000 == 1)
+                            {
+                                Log.Spilling(_logger, _source.Name, Statistics.Spilled, _spill.Bytes);
+                            }
+
+                            // Durable in the buffer now: the source may move its cursor past it.
+                            await item.Acknowledgement.AcknowledgeAsync(hard).ConfigureAwait(false);
+                            continue;
+                        }
+
                         Statistics.AddShed();
                         _metrics.Shed.Add(1, _tags);
                         Log.Shed(_logger, _source.Name, Statistics.Shed);
@@ -209,6 +278,9 @@ internal sealed class TweetPipeline
         }
         finally
         {
+            // The drainer writes into the same channel: stop it before completing the channel.
+            await spillStop.CancelAsync().ConfigureAwait(false);
+            await drainer.ConfigureAwait(false);
             writer.TryComplete();
         }
 
@@ -403,28 +475,54 @@ internal sealed class TweetPipeline
     private async Task ApplyTransformAsync(ITransform transform, List<PipelineItem> active, CancellationToken hard)
     {
         var view = new TransformBatch(active);
-        try
+        var circuit = _circuits[transform];
+        while (true)
         {
-            await _transformRetry.ExecuteAsync(
-                static async (state, ct) => await state.transform.ApplyAsync(state.view, ct).ConfigureAwait(false),
-                (transform, view),
-                hard).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (hard.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            // A transform that throws fails the items it was given; the pipeline goes on with other batches.
-            var reason = ex is TransientException ? "retries exhausted: " + ex.Message : ex.Message;
-            foreach (var item in active)
+            var turn = circuit.IsOpen ? await circuit.WaitForProbeAsync(_options.CircuitBreakDuration, hard).ConfigureAwait(false) : null;
+            try
             {
-                if (item.Outcome == ItemOutcome.Pending)
+                if (turn is not null)
                 {
-                    item.Outcome = ItemOutcome.Failed;
-                    item.Reason = reason;
+                    await transform.ApplyAsync(view, hard).ConfigureAwait(false); // the probe: one attempt
                 }
+                else
+                {
+                    await _transformRetry.ExecuteAsync(
+                        static async (state, ct) => await state.transform.ApplyAsync(state.view, ct).ConfigureAwait(false),
+                        (transform, view),
+                        hard).ConfigureAwait(false);
+                }
+
+                circuit.Close();
+                break;
+            }
+            catch (OperationCanceledException) when (hard.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (TransientException ex) when (_options.OnRetriesExhausted == RetryExhaustedAction.Hold)
+            {
+                // Hold: the items stay in this batch, unacknowledged, until a probe gets through.
+                circuit.Open(ex.Message, active.Count, _options.CircuitBreakDuration);
+            }
+            catch (Exception ex)
+            {
+                // A transform that throws fails the items it was given; the pipeline goes on with other batches.
+                var reason = ex is TransientException ? "retries exhausted: " + ex.Message : ex.Message;
+                foreach (var item in active)
+                {
+                    if (item.Outcome == ItemOutcome.Pending)
+                    {
+                        item.Outcome = ItemOutcome.Failed;
+                        item.Reason = reason;
+                    }
+                }
+
+                break;
+            }
+            finally
+            {
+                turn?.Dispose();
             }
         }
 
@@ -466,6 +564,10 @@ internal sealed class TweetPipeline
     }
 
     /// <summary>Writes the items to one sink, retrying only the items the sink could not commit.</summary>
+    /// <remarks>
+    /// When retryable failures outlast the retry budget, <see cref="PipelineOptions.OnRetriesExhausted"/> decides:
+    /// hold the items (the sink's circuit opens and this batch waits for probes) or dead-letter them.
+    /// </remarks>
     private async Task WriteToSinkAsync(ISink sink, List<PipelineItem> items, CancellationToken hard)
     {
         var pending = items.ToList();
@@ -473,91 +575,120 @@ internal sealed class TweetPipeline
         var attempt = 0;
         string? lastReason = null;
         var stage = "sink:" + sink.Name;
+        var circuit = _circuits[sink];
 
-        try
+        async ValueTask<int> AttemptAsync(CancellationToken ct)
         {
-            var remaining = await _sinkRetry.ExecuteAsync(
-                async ct =>
+            attempt++;
+            var posts = new Post[pending.Count];
+            for (var i = 0; i < pending.Count; i++)
+            {
+                posts[i] = pending[i].Post!;
+            }
+
+            var sinkBatch = new SinkBatch(posts, posts.Length);
+            try
+            {
+                await sink.WriteAsync(sinkBatch, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                lastReason = ex.Message;
+                _metrics.Failed.Add(pending.Count, _tags);
+                Log.SinkRetry(_logger, sink.Name, pending.Count, attempt, ex.Message);
+                if (ex is PermanentSinkException)
                 {
-                    attempt++;
-                    var posts = new Post[pending.Count];
-                    for (var i = 0; i < pending.Count; i++)
+                    foreach (var item in pending)
                     {
-                        posts[i] = pending[i].Post!;
+                        (failures ??= [])[item] = ex.Message;
                     }
 
-                    var sinkBatch = new SinkBatch(posts, posts.Length);
-                    try
-                    {
-                        await sink.WriteAsync(sinkBatch, ct).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                    {
-                        throw;
-                    }
-                    catch (Exception ex)
-                    {
-                        lastReason = ex.Message;
-                        _metrics.Failed.Add(pending.Count, _tags);
-                        Log.SinkRetry(_logger, sink.Name, pending.Count, attempt, ex.Message);
-                        if (ex is PermanentSinkException)
-                        {
-                            foreach (var item in pending)
-                            {
-                                (failures ??= [])[item] = ex.Message;
-                            }
+                    pending.Clear();
+                    return 0;
+                }
 
-                            pending.Clear();
-                            return 0;
-                        }
+                throw;
+            }
 
-                        throw;
-                    }
+            if (!sinkBatch.HasFailures)
+            {
+                pending.Clear();
+                return 0;
+            }
 
-                    if (!sinkBatch.HasFailures)
-                    {
-                        pending.Clear();
-                        return 0;
-                    }
+            var next = new List<PipelineItem>();
+            for (var i = 0; i < pending.Count; i++)
+            {
+                var failure = sinkBatch.GetFailure(i);
+                if (failure is null)
+                {
+                    continue;
+                }
 
-                    var next = new List<PipelineItem>();
-                    for (var i = 0; i < pending.Count; i++)
-                    {
-                        var failure = sinkBatch.GetFailure(i);
-                        if (failure is null)
-                        {
-                            continue;
-                        }
+                _metrics.Failed.Add(1, _tags);
+                if (failure.Retryable)
+                {
+                    next.Add(pending[i]);
+                    lastReason = failure.Reason;
+                }
+                else
+                {
+                    (failures ??= [])[pending[i]] = failure.Reason;
+                }
+            }
 
-                        _metrics.Failed.Add(1, _tags);
-                        if (failure.Retryable)
-                        {
-                            next.Add(pending[i]);
-                            lastReason = failure.Reason;
-                        }
-                        else
-                        {
-                            (failures ??= [])[pending[i]] = failure.Reason;
-                        }
-                    }
+            if (next.Count > 0)
+            {
+                Log.SinkRetry(_logger, sink.Name, next.Count, attempt, lastReason ?? "retryable");
+            }
 
-                    if (next.Count > 0)
-                    {
-                        Log.SinkRetry(_logger, sink.Name, next.Count, attempt, lastReason ?? "retryable");
-                    }
-
-                    pending = next;
-                    return pending.Count;
-                },
-                hard).ConfigureAwait(false);
+            pending = next;
+            return pending.Count;
         }
-        catch (OperationCanceledException) when (hard.IsCancellationRequested)
+
+        while (true)
         {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            lastReason = ex.Message;
+            var turn = circuit.IsOpen ? await circuit.WaitForProbeAsync(_options.CircuitBreakDuration, hard).ConfigureAwait(false) : null;
+            try
+            {
+                if (turn is not null)
+                {
+                    await AttemptAsync(hard).ConfigureAwait(false); // the probe: one attempt, not a retry budget
+                }
+                else
+                {
+                    await _sinkRetry.ExecuteAsync(static (attempt, ct) => attempt(ct), (Func<CancellationToken, ValueTask<int>>)AttemptAsync, hard).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (hard.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                lastReason = ex.Message;
+            }
+            finally
+            {
+                turn?.Dispose();
+            }
+
+            if (pending.Count == 0)
+            {
+                circuit.Close();
+                break;
+            }
+
+            if (_options.OnRetriesExhausted == RetryExhaustedAction.DeadLetter)
+            {
+                break;
+            }
+
+            circuit.Open(lastReason ?? "retryable", pending.Count, _options.CircuitBreakDuration);
         }
 
         foreach (var item in pending)

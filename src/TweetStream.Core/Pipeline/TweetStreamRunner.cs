@@ -53,16 +53,16 @@ internal sealed class TweetStreamRunner(
                 services.GetRequiredService<IOptionsMonitor<DeadLetterOptions>>().Get(name),
                 time,
                 services.GetService<Transforms.Hashing.IHashingKeyProvider>());
-        return new TweetPipeline(
-            name,
-            source,
-            transforms,
-            sinks,
-            deadLetters,
-            pipelineOptions.Get(name),
-            time,
-            loggerFactory.CreateLogger("TweetStream.Pipeline." + name),
-            metrics);
+        var options = pipelineOptions.Get(name);
+        var logger = loggerFactory.CreateLogger("TweetStream.Pipeline." + name);
+        SpillBuffer? spill = null;
+        if (source.Delivery == SourceDelivery.Push && !string.IsNullOrEmpty(options.SpillDirectory))
+        {
+            var secret = Sinks.JsonLinesDeadLetterSink.DeriveKey(services.GetService<Transforms.Hashing.IHashingKeyProvider>(), options.SpillDirectory);
+            spill = new SpillBuffer(options.SpillDirectory, options.SpillMaxBytes, options.SpillFsyncInterval, secret, time, logger);
+        }
+
+        return new TweetPipeline(name, source, transforms, sinks, deadLetters, options, time, logger, metrics, spill);
     }
 
     public async Task RunAsync(CancellationToken stoppingToken)

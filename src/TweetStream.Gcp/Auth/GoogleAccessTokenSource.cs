@@ -16,7 +16,20 @@ internal interface IGoogleAccessTokenSource
 internal sealed class ApplicationDefaultTokenSource(IReadOnlyList<string> scopes) : IGoogleAccessTokenSource
 {
     private readonly Lazy<Task<ITokenAccess>> _credential = new(
-        async () => (await GoogleCredential.GetApplicationDefaultAsync().ConfigureAwait(false)).CreateScoped(scopes),
+        async () =>
+        {
+            try
+            {
+                return (await GoogleCredential.GetApplicationDefaultAsync().ConfigureAwait(false)).CreateScoped(scopes);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // No credential to be found is configuration, not an outage: retrying cannot fix it.
+                throw new GoogleCredentialsUnavailableException(
+                    "No usable Google credentials (Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, or the metadata server): " + ex.Message,
+                    ex);
+            }
+        },
         LazyThreadSafetyMode.ExecutionAndPublication);
 
     public async ValueTask<string?> GetAccessTokenAsync(CancellationToken cancellationToken)
@@ -39,3 +52,6 @@ internal sealed class StaticAccessTokenSource(string token) : IGoogleAccessToken
 {
     public ValueTask<string?> GetAccessTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(token);
 }
+
+/// <summary>Application Default Credentials could not be found or read: a configuration error, never retried.</summary>
+internal sealed class GoogleCredentialsUnavailableException(string message, Exception innerException) : InvalidOperationException(message, innerException);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using TweetStream.Gcp.Auth;
 using TweetStream.Gcp.Rest;
 using TweetStream.Pipeline;
 using TweetStream.Transforms.Hashing;
@@ -165,6 +166,12 @@ internal sealed class DlpRedactionTransform : ITransform, IDisposable
             {
                 _configurationError = "Cloud DLP rejected the redaction configuration (check ProjectId, Location, InfoTypes, "
                     + "MinLikelihood, and that the credentials hold roles/dlp.user): " + ex.Message;
+                DlpLog.ConfigurationRejected(_logger, ex.Message);
+                throw new DlpConfigurationException(_configurationError, ex);
+            }
+            catch (GoogleCredentialsUnavailableException ex)
+            {
+                _configurationError = "Cloud DLP cannot be called: " + ex.Message;
                 DlpLog.ConfigurationRejected(_logger, ex.Message);
                 throw new DlpConfigurationException(_configurationError, ex);
             }

@@ -19,4 +19,7 @@ internal static partial class PubSubLog
 
     [LoggerMessage(1005, LogLevel.Information, "Pub/Sub {Kind} {Name} is ready")]
     public static partial void Provisioned(ILogger logger, string kind, string name);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Pub/Sub subscription {Subscription} is gone (NOT_FOUND); recreating it because CreateIfMissing is set")]
+    public static partial void SubscriptionRecreated(ILogger logger, string subscription);
 }

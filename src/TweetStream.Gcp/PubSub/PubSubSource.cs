@@ -322,6 +322,30 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
                 Admit(room, 0, 0);
                 return;
             }
+            catch (GoogleApiException ex) when (ex.Status == "NOT_FOUND")
+            {
+                Admit(room, 0, 0);
+                if (!_options.CreateIfMissing)
+                {
+                    throw new InvalidOperationException(
+                        $"Pub/Sub subscription {_subscriptionPath} does not exist (deleted while running?); create it, or set CreateIfMissing to recreate it. {ex.Message}",
+                        ex);
+                }
+
+                // Deleted under a running worker: recreate it (idempotent, so concurrent pull loops may all try) and go on.
+                // Messages published while it was gone are not in the new subscription: Pub/Sub keeps none for it.
+                PubSubLog.SubscriptionRecreated(_logger, _subscriptionPath);
+                try
+                {
+                    await ProvisionAsync(token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
             catch (Exception ex) when (_api.Client.Policy.IsTransient(PubSubRetryPolicy.Pull, ex))
             {
                 Admit(room, 0, 0);

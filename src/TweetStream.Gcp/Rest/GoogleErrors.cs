@@ -47,8 +47,27 @@ internal static class GoogleErrors
 
         var status = string.IsNullOrEmpty(error?.Status) ? CanonicalStatus(httpStatus) : error!.Status;
         var reason = error?.Errors is { Count: > 0 } items ? items[0].Reason : null;
-        var message = string.IsNullOrEmpty(error?.Message) ? "HTTP " + (int)httpStatus : error!.Message!;
+        var message = !string.IsNullOrEmpty(error?.Message) ? error!.Message!
+            : error?.Errors is { Count: > 0 } detail && !string.IsNullOrEmpty(detail[0].Message) ? detail[0].Message!
+            : BodyExcerpt(httpStatus, body);
         return new GoogleApiException(httpStatus, status, reason, message, operation);
+    }
+
+    /// <summary>
+    /// What the operator needs when the body is not Google's error shape (an OAuth token endpoint's
+    /// <c>{"error":"invalid_grant"}</c>, a proxy's page): its start on one line, bounded, instead of a bare status.
+    /// </summary>
+    private static string BodyExcerpt(HttpStatusCode httpStatus, ReadOnlySpan<byte> body)
+    {
+        const int Max = 300;
+        if (body.IsEmpty)
+        {
+            return "HTTP " + (int)httpStatus + " with an empty body";
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, Max * 4)]);
+        var flat = string.Join(' ', text.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        return "HTTP " + (int)httpStatus + ": " + (flat.Length > Max ? flat[..Max] + "…" : flat);
     }
 
     /// <summary>The canonical code a bare HTTP status implies (google/rpc/code.proto mapping).</summary>

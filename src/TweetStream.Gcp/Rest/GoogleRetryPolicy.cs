@@ -64,6 +64,10 @@ internal sealed class PubSubRetryPolicy : GoogleRetryPolicy
         {
             Publish => status == "UNAVAILABLE",
             Pull or Get or CreateSubscription => IsTransportFailure(exception) || status is "UNKNOWN" or "ABORTED" or "UNAVAILABLE",
+            // Google's clients retry these on UNAVAILABLE only, but a dropped ack means a redelivery after the lease and,
+            // past BigQuery's de-duplication window, a duplicate row. Acks and deadline changes are idempotent, so every
+            // transient status (429 included) is retried, within the standard 60 s budget: one ack deadline.
+            Acknowledge or ModifyAckDeadline => IsTransient(operation, exception),
             _ => IsTransportFailure(exception) || status == "UNAVAILABLE",
         };
     }

@@ -124,13 +124,13 @@ public sealed class PipelineDeliveryTests
     }
 
     [Fact]
-    public async Task Exhausted_retries_dead_letter_the_items()
+    public async Task Exhausted_retries_dead_letter_the_items_when_configured_to()
     {
         var source = SourceWith(2);
         var sink = new CollectingSink { OnWrite = (_, _, _) => throw new TimeoutException("slow backend") };
         var deadLetters = new CollectingDeadLetterSink();
         var pipeline = PipelineHarness.Create(source, [sink], deadLetters,
-            options: new PipelineOptions { MaxAttempts = 3, RetryBaseDelay = TimeSpan.Zero, BatchMaxDelay = TimeSpan.FromMilliseconds(5) });
+            options: new PipelineOptions { MaxAttempts = 3, RetryBaseDelay = TimeSpan.Zero, BatchMaxDelay = TimeSpan.FromMilliseconds(5), OnRetriesExhausted = RetryExhaustedAction.DeadLetter });
 
         var stats = await pipeline.RunAsync(CancellationToken.None);
 

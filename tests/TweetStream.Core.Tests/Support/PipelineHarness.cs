@@ -19,7 +19,8 @@ internal static class PipelineHarness
         IDeadLetterSink? deadLetters = null,
         IReadOnlyList<ITransform>? transforms = null,
         PipelineOptions? options = null,
-        TimeProvider? time = null) =>
+        TimeProvider? time = null,
+        SpillBuffer? spill = null) =>
         new(
             "test",
             source,
@@ -29,7 +30,8 @@ internal static class PipelineHarness
             options ?? new PipelineOptions { BatchMaxDelay = TimeSpan.FromMilliseconds(5), RetryBaseDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero },
             time ?? TimeProvider.System,
             NullLogger.Instance,
-            new PipelineMetrics(Meters));
+            new PipelineMetrics(Meters),
+            spill);
 
     private sealed class CollectingDeadLetterSinkAdapter : IDeadLetterSink
     {

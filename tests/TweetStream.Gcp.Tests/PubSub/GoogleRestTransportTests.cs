@@ -170,7 +170,10 @@ public sealed class GoogleRestTransportTests : IAsyncLifetime
         Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Pull, E(409, "ABORTED")));
         Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Pull, E(429, "RESOURCE_EXHAUSTED")));
         Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(503, "UNAVAILABLE")));
-        Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(500, "UNKNOWN")));
+        Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(500, "UNKNOWN")));
+        Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(429, "RESOURCE_EXHAUSTED")));
+        Assert.True(policy.ShouldRetry(PubSubRetryPolicy.ModifyAckDeadline, E(429, "RESOURCE_EXHAUSTED")));
+        Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Acknowledge, E(400, "INVALID_ARGUMENT")));
         Assert.False(policy.ShouldRetry(PubSubRetryPolicy.Publish, new HttpRequestException("reset")));
         Assert.True(policy.ShouldRetry(PubSubRetryPolicy.Pull, new HttpRequestException("reset")));
     }
@@ -193,5 +196,37 @@ public sealed class PubSubEmulatorVariableTests
         Assert.Equal(new Uri("http://" + server.HostPort + "/"), api.Client.BaseAddress);
         Assert.Null(Assert.Single(server.Requests).Authorization);
         Assert.Equal(0, tokens.Calls);
+    }
+}
+
+public sealed class GoogleErrorMessageTests
+{
+    [Fact]
+    public void A_body_that_is_not_Google_error_shape_keeps_its_own_words_in_the_message()
+    {
+        var error = GoogleErrors.Parse(HttpStatusCode.BadRequest, "{\"error\":\"invalid_grant\",\n\"error_description\":\"Invalid JWT signature.\"}"u8, "bigquery.tables.get");
+
+        Assert.Contains("invalid_grant", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Invalid JWT signature.", error.Message, StringComparison.Ordinal);
+        Assert.Equal("INVALID_ARGUMENT", error.Status);
+    }
+
+    [Fact]
+    public void The_first_detail_message_is_used_when_the_error_has_no_top_level_message()
+    {
+        var error = GoogleErrors.Parse(HttpStatusCode.BadRequest, "{\"error\":{\"code\":400,\"errors\":[{\"reason\":\"invalid\",\"message\":\"Invalid dataset ID \\\"bad id\\\".\"}]}}"u8, "bigquery.datasets.get");
+
+        Assert.Contains("Invalid dataset ID", error.Message, StringComparison.Ordinal);
+        Assert.Equal("invalid", error.Reason);
+    }
+
+    [Fact]
+    public void A_long_proxy_page_is_cut_to_a_bounded_single_line()
+    {
+        var page = "<html>\n<body>" + new string('x', 5000) + "</body></html>";
+        var error = GoogleErrors.Parse(HttpStatusCode.BadGateway, System.Text.Encoding.UTF8.GetBytes(page), "pubsub.pull");
+
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.InRange(error.ApiMessage!.Length, 10, 320);
     }
 }

@@ -139,6 +139,71 @@ public sealed class PubSubSourceTests
         Assert.Equal(0, server.Unacked(Project, Sub));
     }
 
+    [Theory]
+    [InlineData(429, "RESOURCE_EXHAUSTED")]
+    [InlineData(500, "INTERNAL")]
+    [InlineData(503, "UNAVAILABLE")]
+    public async Task Acknowledgements_are_retried_on_transient_statuses_so_nothing_is_redelivered(int status, string statusName)
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 600);
+        Publish(server, 10);
+        server.InjectFault("acknowledge", Fault.Http(status, statusName, "burst"), times: 3);
+        var sink = new CollectingSink();
+        using var stop = new CancellationTokenSource();
+        var run = CreatePipeline(Source(server), sink).RunAsync(stop.Token);
+
+        await server.WaitUntilAsync(() => server.AckedCount(Project, Sub) == 10, what: "10 acks despite the faults");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(10, CountIds(sink.Committed).Count);
+        Assert.True(server.Count("acknowledge") >= 4, "the failed ack requests were repeated");
+        Assert.Equal(1, server.MaxDeliveries(Project, Sub));
+    }
+
+    [Fact]
+    public async Task A_subscription_deleted_under_a_running_source_is_recreated_with_CreateIfMissing_and_reading_goes_on()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 600);
+        Publish(server, 5);
+        var options = SourceOptions();
+        options.CreateIfMissing = true;
+        options.TopicId = "posts";
+        var sink = new CollectingSink();
+        using var stop = new CancellationTokenSource();
+        var run = CreatePipeline(Source(server, options), sink).RunAsync(stop.Token);
+        await server.WaitUntilAsync(() => server.AckedCount(Project, Sub) == 5, what: "the first 5 acks");
+
+        server.DeleteSubscription(Project, Sub);
+        await server.WaitUntilAsync(() => server.Count("createSubscription") >= 2, what: "the subscription recreated");
+        Publish(server, 3, first: 100);
+        await server.WaitUntilAsync(() => sink.Committed.Count == 8, what: "posts published after the recreation");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(8, CountIds(sink.Committed).Count);
+    }
+
+    [Fact]
+    public async Task A_subscription_deleted_under_a_running_source_without_CreateIfMissing_fails_the_pipeline_with_a_clear_message()
+    {
+        await using var server = await PubSubTestServer.StartAsync();
+        server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 600);
+        Publish(server, 2);
+        var sink = new CollectingSink();
+        var run = CreatePipeline(Source(server), sink).RunAsync(CancellationToken.None);
+        await server.WaitUntilAsync(() => server.AckedCount(Project, Sub) == 2, what: "the first acks");
+
+        server.DeleteSubscription(Project, Sub);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => run);
+
+        Assert.Contains("does not exist", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("CreateIfMissing", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(2, sink.Committed.Count);
+    }
+
     [Fact]
     public async Task A_rejected_item_is_nacked_and_redelivered_at_once()
     {
@@ -232,9 +297,9 @@ public sealed class PubSubSourceTests
         Assert.Equal(4, server.Requests.Count(r => r.Operation == "createTopic"));
     }
 
-    private static void Publish(PubSubTestServer server, int count)
+    private static void Publish(PubSubTestServer server, int count, int first = 0)
     {
-        for (var i = 0; i < count; i++)
+        for (var i = first; i < first + count; i++)
         {
             server.PublishRaw(Project, "posts", Convert.ToBase64String(Encode(Posts.Make(i))), new Dictionary<string, string> { ["post_id"] = "x:" + i });
         }

@@ -102,6 +102,9 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the faults still queued for <paramref name="operation"/>: the end of an outage.</summary>
+    public void ClearFaults(string operation) => _faults.TryRemove(operation, out _);
+
     /// <summary>The next load job follows <paramref name="plan"/>.</summary>
     public void PlanLoadJob(LoadJobPlan plan) => _loadPlans.Enqueue(plan);
 
