@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using TweetStream.Function.Tests.Support;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Function.Tests;
 
@@ -216,8 +217,8 @@ public sealed class PushEndpointTests : IAsyncLifetime
         var body = PushBodies.Wrapped(PushBodies.Post(11));
 
         var pending = _host.PushAsync(body, _host.Token());
-        await firstCall.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var response = await _host.AdvanceUntilAsync(pending, TimeSpan.FromSeconds(1), 10);
+        await firstCall.Task.WithinSafetyNet("the first sink call");
+        var response = await _host.AdvanceUntilAsync(pending, TimeSpan.FromSeconds(1));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(0, _host.Statistics.Written);
@@ -242,11 +243,14 @@ public sealed class PushEndpointTests : IAsyncLifetime
             ["TweetStream:Pipeline:MaxAttempts"] = "2",
             ["TweetStream:Pipeline:RetryBaseDelay"] = "00:00:00.100",
             ["TweetStream:Pipeline:RetryMaxDelay"] = "00:00:00.200",
+
+            // Only the retries decide the answer: a slow machine must not let the clock reach the response timeout first.
+            ["TweetStream:Push:ResponseTimeout"] = "01:00:00",
         });
         host.Sink.OnWrite = (batch, call, ct) => throw new HttpRequestException("sink unavailable");
 
         var pending = host.PushAsync(PushBodies.Wrapped(PushBodies.Post(12)), host.Token());
-        var response = await host.AdvanceUntilAsync(pending, TimeSpan.FromMilliseconds(250), 15);
+        var response = await host.AdvanceUntilAsync(pending, TimeSpan.FromMilliseconds(250));
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         var deadLetter = Assert.Single(host.DeadLetters.Items);
@@ -299,14 +303,14 @@ public sealed class PushEndpointTests : IAsyncLifetime
         var waiting = requests.ToList();
         while (refused == 0)
         {
-            var done = await Task.WhenAny(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+            var done = await Task.WhenAny(waiting).WithinSafetyNet("a refused push");
             waiting.Remove(done);
             Assert.Equal(HttpStatusCode.TooManyRequests, (await done).StatusCode);
             refused++;
         }
 
         gate.SetResult();
-        var responses = await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(10));
+        var responses = await Task.WhenAll(requests).WithinSafetyNet("every push answered");
 
         var accepted = responses.Count(r => r.StatusCode == HttpStatusCode.NoContent);
         Assert.Equal(10, accepted + responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));

@@ -16,7 +16,12 @@ public static class Patience
     /// <param name="condition">The event awaited, observed through the fakes.</param>
     /// <param name="what">Names the event in the failure message (by default the condition's source text).</param>
     /// <param name="eachRound">Nudges the system between polls, for example by advancing a fake clock.</param>
-    public static async Task UntilAsync(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string what = "", Action? eachRound = null)
+    /// <param name="details">Adds what helps diagnose a hang (a process's output, say) to the failure message.</param>
+    public static async Task UntilAsync(
+        Func<bool> condition,
+        [CallerArgumentExpression(nameof(condition))] string what = "",
+        Action? eachRound = null,
+        Func<string>? details = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
         var started = Environment.TickCount64;
@@ -24,7 +29,7 @@ public static class Patience
         {
             if (Environment.TickCount64 - started > SafetyNet.TotalMilliseconds)
             {
-                throw Hang(what);
+                throw Hang(details is null ? what : what + "\n" + details());
             }
 
             eachRound?.Invoke();
