@@ -23,7 +23,7 @@ public sealed class FunctionHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _directory;
 
-    private FunctionHost(WebApplication app, string directory, FakeTimeProvider time, CollectingSink sink, CollectingDeadLetterSink deadLetters)
+    private FunctionHost(WebApplication app, string directory, WatchedFakeTimeProvider time, CollectingSink sink, CollectingDeadLetterSink deadLetters)
     {
         _app = app;
         _directory = directory;
@@ -33,7 +33,7 @@ public sealed class FunctionHost : IAsyncDisposable
         Client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
     }
 
-    public FakeTimeProvider Time { get; }
+    public WatchedFakeTimeProvider Time { get; }
 
     /// <summary>A second sink beside SQLite; its <see cref="CollectingSink.OnWrite"/> injects faults.</summary>
     public CollectingSink Sink { get; }
@@ -50,7 +50,7 @@ public sealed class FunctionHost : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), "tweetstream-function-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var time = new WatchedFakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
         var sink = new CollectingSink("faulty");
         var deadLetters = new CollectingDeadLetterSink();
         var config = new Dictionary<string, string?>
