@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using TweetStream.Dashboard.Tests.Support;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Dashboard.Tests;
 
@@ -61,11 +62,7 @@ public sealed class BrowserTests
 
         // The live tail shows a post stored now, as text too.
         host.Store.Add(FakePostStore.Make("x:live", now.AddSeconds(1), "<b id=\"bold\">live</b>"));
-        for (var i = 0; i < 400 && driver.FindElements(By.CssSelector("#tail li")).Count == 0; i++)
-        {
-            host.Time.Advance(TimeSpan.FromSeconds(2));
-            await Task.Delay(50);
-        }
+        await WaitUntil(() => driver.FindElements(By.CssSelector("#tail li")).Count > 0, "the live post in the tail", () => host.Time.Advance(TimeSpan.FromSeconds(2)));
 
         var live = Assert.Single(driver.FindElements(By.CssSelector("#tail li")));
         Assert.EndsWith("<b id=\"bold\">live</b>", live.Text, StringComparison.Ordinal);
@@ -91,25 +88,20 @@ public sealed class BrowserTests
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
-    // Browser work finishes on its own schedule; the loop only polls, bounded so a broken page fails rather than hangs.
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            try
+    // Browser work finishes on its own schedule: poll it, with the shared safety net so a broken page fails rather than hangs.
+    private static Task WaitUntil(Func<bool> condition, string what, Action? eachRound = null) =>
+        Patience.UntilAsync(
+            () =>
             {
-                if (condition())
+                try
                 {
-                    return;
+                    return condition();
                 }
-            }
-            catch (WebDriverException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new Xunit.Sdk.XunitException("Timed out waiting for " + what);
-    }
+                catch (WebDriverException)
+                {
+                    return false; // the page is between states
+                }
+            },
+            what,
+            eachRound);
 }

@@ -25,7 +25,7 @@ public sealed class SqliteIntegrationTests
             .SetSource(_ => source)
             .AddHashHandles(o => o.Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)))
             .AddSqliteStore(o => o.Path = data.Combine("tweetstream.db"))));
-        await host.Services.GetRequiredService<ITweetStreamStatus>().Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        await host.Services.GetRequiredService<ITweetStreamStatus>().Completion.WithinSafetyNet("the pipeline to finish");
         using var client = await host.LoggedInClientAsync();
 
         var body = await client.GetStringAsync("api/posts?from=2026-11-26T10:00:00Z&to=2026-11-26T10:01:00Z&pageSize=50&page=1");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using TweetStream.Dashboard.Tests.Support;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Dashboard.Tests;
 
@@ -104,17 +105,11 @@ public sealed class TailTests
 
         /// <summary>Moves the fake clock a poll interval at a time until the next event arrives.</summary>
         /// <remarks>The server's delay may not be armed yet when the clock moves, so this keeps moving it; the
-        /// real-time wait only paces the loop and bounds a hung test, it decides nothing.</remarks>
+        /// real-time wait only paces the loop and bounds a hung test with the shared safety net, it decides nothing.</remarks>
         public async Task<SseEvent> NextEventAsync(DashboardHost host)
         {
-            _pending ??= ReadEventAsync();
-            for (var i = 0; i < 1200 && !_pending.IsCompleted; i++)
-            {
-                host.Time.Advance(TimeSpan.FromSeconds(2));
-                await Task.WhenAny(_pending, Task.Delay(25));
-            }
-
-            Assert.True(_pending.IsCompleted, "no event arrived");
+            var pending = _pending ??= ReadEventAsync();
+            await Patience.UntilAsync(() => pending.IsCompleted, "the next tail event", () => host.Time.Advance(TimeSpan.FromSeconds(2)));
             var result = await _pending ?? throw new InvalidOperationException("stream ended");
             _pending = null;
             return result;

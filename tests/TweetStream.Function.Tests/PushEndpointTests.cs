@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using TweetStream.Function.Tests.Support;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Function.Tests;
 
@@ -216,8 +217,8 @@ public sealed class PushEndpointTests : IAsyncLifetime
         var body = PushBodies.Wrapped(PushBodies.Post(11));
 
         var pending = _host.PushAsync(body, _host.Token());
-        await firstCall.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var response = await _host.AdvanceUntilAsync(pending, TimeSpan.FromSeconds(1), 10);
+        await firstCall.Task.WithinSafetyNet("the first sink call");
+        var response = await _host.AdvanceUntilAsync(pending, TimeSpan.FromSeconds(1));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(0, _host.Statistics.Written);
@@ -248,14 +249,14 @@ public sealed class PushEndpointTests : IAsyncLifetime
         host.Sink.OnWrite = (batch, call, ct) => Volatile.Read(ref outage) ? throw new HttpRequestException("sink unavailable") : ValueTask.CompletedTask;
         var body = PushBodies.Wrapped(PushBodies.Post(12));
 
-        var first = await host.AdvanceUntilAsync(host.PushAsync(body, host.Token()), TimeSpan.FromMilliseconds(250), 200);
+        var first = await host.AdvanceUntilAsync(host.PushAsync(body, host.Token()), TimeSpan.FromMilliseconds(250));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode); // a nack: Pub/Sub keeps the message
         Assert.Empty(host.DeadLetters.Items);
         Assert.Empty(host.Sink.Committed);
 
         Volatile.Write(ref outage, false);
-        var redelivery = await host.AdvanceUntilAsync(host.PushAsync(body, host.Token()), TimeSpan.FromMilliseconds(250), 200);
+        var redelivery = await host.AdvanceUntilAsync(host.PushAsync(body, host.Token()), TimeSpan.FromMilliseconds(250));
 
         Assert.Equal(HttpStatusCode.NoContent, redelivery.StatusCode);
         Assert.Empty(host.DeadLetters.Items);
@@ -307,14 +308,14 @@ public sealed class PushEndpointTests : IAsyncLifetime
         var waiting = requests.ToList();
         while (refused == 0)
         {
-            var done = await Task.WhenAny(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+            var done = await Task.WhenAny(waiting).WithinSafetyNet("a refused push");
             waiting.Remove(done);
             Assert.Equal(HttpStatusCode.TooManyRequests, (await done).StatusCode);
             refused++;
         }
 
         gate.SetResult();
-        var responses = await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(10));
+        var responses = await Task.WhenAll(requests).WithinSafetyNet("every push answered");
 
         var accepted = responses.Count(r => r.StatusCode == HttpStatusCode.NoContent);
         Assert.Equal(10, accepted + responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));

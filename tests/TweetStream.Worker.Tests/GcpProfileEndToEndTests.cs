@@ -38,7 +38,7 @@ public sealed partial class GcpProfileEndToEndTests
         });
 
         // 2,507 lines: 2,500 posts and 7 malformed lines, which ingest dead-letters before Pub/Sub.
-        await worker.WaitForAsync(() => bigquery.Table(Project, "tweetstream", "posts") is { } t && t.Rows.Count >= 2500, "2,500 rows in the BigQuery double", seconds: 90);
+        await worker.WaitForAsync(() => bigquery.Table(Project, "tweetstream", "posts") is { } t && t.Rows.Count >= 2500, "2,500 rows in the BigQuery double");
         var rows = bigquery.Rows(Project, "tweetstream", "posts");
         Assert.Equal(2500, rows.Select(r => (string)r["id"]!).Distinct().Count());
         Assert.All(rows, r => Assert.StartsWith("k1:", (string)r["author_hash"]!, StringComparison.Ordinal));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using TweetStream.Tests.Support;
 
 namespace TweetStream.Worker.Tests;
@@ -57,16 +58,15 @@ public sealed class ServeTests
         }
     }
 
-    private static async Task WaitFor(Func<bool> condition, Process process, IEnumerable<string> output)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.False(process.HasExited, "worker exited: " + string.Join('\n', output));
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "timed out; output: " + string.Join('\n', output));
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitFor(Func<bool> condition, Process process, IEnumerable<string> output, [CallerArgumentExpression(nameof(condition))] string what = "") =>
+        Patience.UntilAsync(
+            () =>
+            {
+                Assert.False(process.HasExited, "worker exited: " + string.Join('\n', output));
+                return condition();
+            },
+            what,
+            details: () => "output: " + string.Join('\n', output));
 
     private static int FreePort()
     {

@@ -43,12 +43,11 @@ internal static class WorkerProcess
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync().WithinSafetyNet("the worker to finish: " + string.Join(' ', args));
         }
-        catch (OperationCanceledException)
+        catch (Xunit.Sdk.FailException)
         {
             process.Kill(entireProcessTree: true);
             throw;

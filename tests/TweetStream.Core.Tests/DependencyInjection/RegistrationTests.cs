@@ -27,7 +27,7 @@ public sealed class RegistrationTests
         using var host = builder.Build();
 
         await host.StartAsync();
-        await host.Services.GetRequiredService<ITweetStreamStatus>().Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        await host.Services.GetRequiredService<ITweetStreamStatus>().Completion.WithinSafetyNet("the pipeline to finish");
         await host.StopAsync();
 
         var sink = host.Services.GetRequiredService<MySink>();

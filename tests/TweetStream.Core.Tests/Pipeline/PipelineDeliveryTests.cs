@@ -1,9 +1,16 @@
+using Microsoft.Extensions.Time.Testing;
 using TweetStream.Tests.Support;
 
 namespace TweetStream.Tests.Pipeline;
 
 public sealed class PipelineDeliveryTests
 {
+    /// <summary>
+    /// A clock that never moves, for tests that count calls per batch: a batch then closes only when it is full or the
+    /// source has ended, never because a busy machine let the batch delay run out part-way through the input.
+    /// </summary>
+    private static FakeTimeProvider StillClock() => new();
+
     private static InMemorySource SourceWith(int count)
     {
         var source = new InMemorySource();
@@ -23,10 +30,10 @@ public sealed class PipelineDeliveryTests
         var gate = new TaskCompletionSource();
         var fast = new CollectingSink("fast");
         var slow = new CollectingSink("slow") { OnWrite = async (_, _, ct) => await gate.Task.WaitAsync(ct) };
-        var pipeline = PipelineHarness.Create(source, [fast, slow]);
+        var pipeline = PipelineHarness.Create(source, [fast, slow], time: StillClock());
 
         var run = pipeline.RunAsync(CancellationToken.None);
-        await WaitUntil(() => fast.Committed.Count == 10);
+        await Patience.UntilAsync(() => fast.Committed.Count == 10);
 
         Assert.Empty(source.Acks.Acked);
         gate.SetResult();
@@ -44,7 +51,7 @@ public sealed class PipelineDeliveryTests
             OnWrite = (_, call, _) => call < 3 ? throw new IOException("unavailable") : ValueTask.CompletedTask,
         };
         var deadLetters = new CollectingDeadLetterSink();
-        var pipeline = PipelineHarness.Create(source, [sink], deadLetters);
+        var pipeline = PipelineHarness.Create(source, [sink], deadLetters, time: StillClock());
 
         var stats = await pipeline.RunAsync(CancellationToken.None);
 
@@ -62,7 +69,7 @@ public sealed class PipelineDeliveryTests
         var source = SourceWith(4);
         var sink = new CollectingSink { OnWrite = (_, _, _) => throw new PermanentSinkException("table missing") };
         var deadLetters = new CollectingDeadLetterSink();
-        var pipeline = PipelineHarness.Create(source, [sink], deadLetters);
+        var pipeline = PipelineHarness.Create(source, [sink], deadLetters, time: StillClock());
 
         var stats = await pipeline.RunAsync(CancellationToken.None);
 
@@ -108,7 +115,7 @@ public sealed class PipelineDeliveryTests
         };
         var deadLetters = new CollectingDeadLetterSink();
         var pipeline = PipelineHarness.Create(source, [sink], deadLetters,
-            options: new PipelineOptions { BatchSize = 6, BatchMaxDelay = TimeSpan.FromSeconds(1), RetryBaseDelay = TimeSpan.Zero });
+            options: new PipelineOptions { BatchSize = 6, BatchMaxDelay = TimeSpan.FromSeconds(1), RetryBaseDelay = TimeSpan.Zero }, time: StillClock());
 
         var stats = await pipeline.RunAsync(CancellationToken.None);
 
@@ -130,7 +137,7 @@ public sealed class PipelineDeliveryTests
         var sink = new CollectingSink { OnWrite = (_, _, _) => throw new TimeoutException("slow backend") };
         var deadLetters = new CollectingDeadLetterSink();
         var pipeline = PipelineHarness.Create(source, [sink], deadLetters,
-            options: new PipelineOptions { MaxAttempts = 3, RetryBaseDelay = TimeSpan.Zero, BatchMaxDelay = TimeSpan.FromMilliseconds(5), OnRetriesExhausted = RetryExhaustedAction.DeadLetter });
+            options: new PipelineOptions { MaxAttempts = 3, RetryBaseDelay = TimeSpan.Zero, BatchMaxDelay = TimeSpan.FromMilliseconds(5), OnRetriesExhausted = RetryExhaustedAction.DeadLetter }, time: StillClock());
 
         var stats = await pipeline.RunAsync(CancellationToken.None);
 
@@ -208,7 +215,7 @@ public sealed class PipelineDeliveryTests
         var sink = new CollectingSink();
         var deadLetters = new CollectingDeadLetterSink();
         var pipeline = PipelineHarness.Create(source, [sink], deadLetters, [transform],
-            new PipelineOptions { BatchSize = 3, BatchMaxDelay = TimeSpan.FromSeconds(1), RetryBaseDelay = TimeSpan.Zero });
+            new PipelineOptions { BatchSize = 3, BatchMaxDelay = TimeSpan.FromSeconds(1), RetryBaseDelay = TimeSpan.Zero }, StillClock());
 
         var stats = await pipeline.RunAsync(CancellationToken.None);
 
@@ -220,14 +227,6 @@ public sealed class PipelineDeliveryTests
         Assert.Equal(3, source.Acks.Acked.Count);
     }
 
-    internal static async Task WaitUntil(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            await Task.Delay(5, timeout.Token);
-        }
-    }
 }
 
 internal sealed class DelegateTransform(string name, Action<TransformBatch> apply) : ITransform

@@ -13,22 +13,27 @@ public sealed class PipelineFlowControlTests
         var gate = new TaskCompletionSource();
         var sink = new CollectingSink { OnWrite = async (_, _, ct) => await gate.Task.WaitAsync(ct) };
         var options = new PipelineOptions { BufferCapacity = 100, BatchSize = 10, MaxParallelBatches = 2, BatchMaxDelay = TimeSpan.FromMilliseconds(1) };
-        var pipeline = PipelineHarness.Create(source, [sink], options: options);
+
+        // A clock that never moves: batches close on size alone, so the bound below holds whatever the machine's pace.
+        var pipeline = PipelineHarness.Create(source, [sink], options: options, time: new FakeTimeProvider());
         using var stop = new CancellationTokenSource();
 
         var run = pipeline.RunAsync(stop.Token);
 
         // Bound: the buffer, the batches in flight, the batch waiting for a slot, and the one item the reader holds.
         var bound = options.BufferCapacity + (options.MaxParallelBatches * options.BatchSize) + options.BatchSize + 1;
-        await PipelineDeliveryTests.WaitUntil(() => source.Pulled >= bound && sink.Calls == 2);
-        await Task.Delay(200); // room to overshoot if the bound were broken
+        await Patience.UntilAsync(() => source.Pulled >= bound && sink.Calls == 2);
         Assert.Equal(bound, source.Pulled);
 
         gate.SetResult();
-        await PipelineDeliveryTests.WaitUntil(() => sink.Committed.Count >= 1000);
+        await Patience.UntilAsync(() => sink.Committed.Count >= 1000);
         await stop.CancelAsync();
-        await run;
+        await run.WithinSafetyNet("the pipeline to stop");
         Assert.True(source.Pulled >= 1000);
+
+        // The source checked on every read, with the sink stuck and after it caught up, that no more than the bound
+        // was ever read ahead of what the sink settled.
+        Assert.Equal(bound, source.MaxUnsettled);
     }
 
     [Fact]
@@ -65,14 +70,14 @@ public sealed class PipelineFlowControlTests
         using var stop = new CancellationTokenSource();
 
         var run = pipeline.RunAsync(stop.Token);
-        await PipelineDeliveryTests.WaitUntil(() => sink.Calls == 1);
+        await Patience.UntilAsync(() => sink.Calls == 1);
         await stop.CancelAsync();
         firstBatch.SetResult();
-        await PipelineDeliveryTests.WaitUntil(() => sink.Calls == 2);
+        await Patience.UntilAsync(() => sink.Calls == 2);
         Assert.False(run.IsCompleted);
 
         time.Advance(TimeSpan.FromSeconds(8));
-        await run.WaitAsync(TimeSpan.FromSeconds(20));
+        await run.WithinSafetyNet("the drain deadline to end the run");
 
         Assert.NotEmpty(firstIds);
         Assert.Equal(firstIds, source.Acks.Acked.Order());
@@ -97,7 +102,7 @@ public sealed class PipelineFlowControlTests
             options: new PipelineOptions { BufferCapacity = 10, BatchSize = 5, MaxParallelBatches = 1, BatchMaxDelay = TimeSpan.FromMilliseconds(1) });
 
         var run = pipeline.RunAsync(CancellationToken.None);
-        await PipelineDeliveryTests.WaitUntil(() => pipeline.Statistics.Received == 200);
+        await Patience.UntilAsync(() => pipeline.Statistics.Received == 200);
         gate.SetResult();
         var stats = await run;
 
@@ -130,7 +135,7 @@ public sealed class PipelineFlowControlTests
         });
 
         var run = pipeline.RunAsync(CancellationToken.None);
-        await PipelineDeliveryTests.WaitUntil(() => pipeline.Statistics.Received == 200);
+        await Patience.UntilAsync(() => pipeline.Statistics.Received == 200);
         gate.SetResult();
         var stats = await run;
 
@@ -153,7 +158,8 @@ public sealed class PipelineFlowControlTests
         var sizes = new System.Collections.Concurrent.ConcurrentQueue<int>();
         var sink = new CollectingSink { OnWrite = (b, _, _) => { sizes.Enqueue(b.Count); return ValueTask.CompletedTask; } };
         var pipeline = PipelineHarness.Create(source, [sink],
-            options: new PipelineOptions { BatchSize = 100, BatchMaxBytes = 2000, BatchMaxDelay = TimeSpan.FromSeconds(5), MaxParallelBatches = 1 });
+            options: new PipelineOptions { BatchSize = 100, BatchMaxBytes = 2000, BatchMaxDelay = TimeSpan.FromSeconds(5), MaxParallelBatches = 1 },
+            time: new FakeTimeProvider()); // batches close on bytes or at the end, never on a busy machine's delay
 
         await pipeline.RunAsync(CancellationToken.None);
 
@@ -168,13 +174,23 @@ public sealed class PipelineFlowControlTests
 
         public int Pulled => Volatile.Read(ref _pulled);
 
+        /// <summary>The most items ever read and not yet acknowledged, sampled as each item is read.</summary>
+        public int MaxUnsettled => Volatile.Read(ref _maxUnsettled);
+
+        private int _maxUnsettled;
+
         public RecordingAckHandler Acks { get; } = new();
 
         public async IAsyncEnumerable<SourceItem> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             for (var i = 0L; !cancellationToken.IsCancellationRequested; i++)
             {
-                Interlocked.Increment(ref _pulled);
+                var unsettled = Interlocked.Increment(ref _pulled) - Acks.Acked.Count;
+                if (unsettled > _maxUnsettled)
+                {
+                    Volatile.Write(ref _maxUnsettled, unsettled); // the single reader is the only writer
+                }
+
                 yield return SourceItem.ForPost(Posts.Make((int)i), 200, new Acknowledgement(Acks, i));
                 if (i % 64 == 0)
                 {

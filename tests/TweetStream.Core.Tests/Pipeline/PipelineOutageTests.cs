@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using TweetStream.Tests.Support;
 
@@ -168,22 +167,7 @@ public sealed class PipelineOutageTests
         return source;
     }
 
-    /// <summary>
-    /// Moves the fake clock in small steps until <paramref name="condition"/> holds. The verdict never depends on
-    /// real time: the two-minute budget only turns a hang into a failure that names what was awaited.
-    /// </summary>
-    internal static async Task AdvanceUntil(FakeTimeProvider time, Func<bool> condition, string what)
-    {
-        var budget = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (budget.Elapsed > TimeSpan.FromMinutes(2))
-            {
-                Assert.Fail("Timed out (safety net) waiting for " + what);
-            }
-
-            time.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Delay(1);
-        }
-    }
+    /// <summary>Moves the fake clock in small steps until <paramref name="condition"/> holds (the safety net only turns a hang into a failure).</summary>
+    internal static Task AdvanceUntil(FakeTimeProvider time, Func<bool> condition, string what) =>
+        Patience.UntilAsync(condition, what, () => time.Advance(TimeSpan.FromMilliseconds(500)));
 }

@@ -44,12 +44,12 @@ public sealed class PipelineSpillTests : IDisposable
             source.Add(Posts.Make(i), i);
         }
 
-        await PipelineDeliveryTests.WaitUntil(() => pipeline.Statistics.Received == 200);
+        await Patience.UntilAsync(() => pipeline.Statistics.Received == 200);
         Assert.True(pipeline.Statistics.Spilled >= 150, $"spilled {pipeline.Statistics.Spilled}");
         Assert.Equal(0, pipeline.Statistics.Shed);
 
         gate.SetResult();
-        await PipelineDeliveryTests.WaitUntil(() => sink.Committed.Count == 200);
+        await Patience.UntilAsync(() => sink.Committed.Count == 200);
         await stop.CancelAsync();
         await run;
 
@@ -72,7 +72,7 @@ public sealed class PipelineSpillTests : IDisposable
                 first.Add(Posts.Make(i), i);
             }
 
-            await PipelineDeliveryTests.WaitUntil(() => run1Pipeline.Statistics.Received == 100);
+            await Patience.UntilAsync(() => run1Pipeline.Statistics.Received == 100);
             await crash.CancelAsync();
             await run1;
         }
@@ -87,9 +87,9 @@ public sealed class PipelineSpillTests : IDisposable
         var run2Pipeline = Create(second, sink, options);
         using var stop = new CancellationTokenSource();
         var run2 = run2Pipeline.RunAsync(stop.Token);
-        await PipelineDeliveryTests.WaitUntil(() => sink.Committed.Count == spilled.Count);
+        await Patience.UntilAsync(() => sink.Committed.Count == spilled.Count);
         second.Add(Posts.Make(1000), 1000);
-        await PipelineDeliveryTests.WaitUntil(() => sink.Committed.Count == spilled.Count + 1);
+        await Patience.UntilAsync(() => sink.Committed.Count == spilled.Count + 1);
         await stop.CancelAsync();
         await run2;
 
@@ -111,12 +111,12 @@ public sealed class PipelineSpillTests : IDisposable
             source.Add(Posts.Make(i), i);
         }
 
-        await PipelineDeliveryTests.WaitUntil(() => pipeline.Statistics.Received == 300);
+        await Patience.UntilAsync(() => pipeline.Statistics.Received == 300);
         var stats = pipeline.Statistics;
         Assert.True(stats.Spilled > 0 && stats.Shed > 0, $"spilled {stats.Spilled} shed {stats.Shed}");
         Assert.Equal(stats.Shed, source.Acks.Rejected.Count);
         gate.SetResult();
-        await PipelineDeliveryTests.WaitUntil(() => sink.Committed.Count == 300 - stats.Shed);
+        await Patience.UntilAsync(() => sink.Committed.Count == 300 - stats.Shed);
         await stop.CancelAsync();
         await run;
         Assert.Equal(300 - stats.Shed, sink.Committed.Select(p => p.Id).Distinct().Count());

@@ -37,7 +37,7 @@ public sealed class LiveSourceTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var reader = new ItemReader(source.ReadAsync(stop.Token), stop);
 
-        var item = await reader.NextAsync(seconds: 60);
+        var item = await reader.NextAsync(liveSeconds: 60);
 
         Assert.StartsWith("mastodon:" + new Uri(instance!).Authority + ":", item.Post!.Id, StringComparison.Ordinal);
         Assert.DoesNotContain("/@", item.Post.Url ?? string.Empty, StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class LiveSourceTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await using var reader = new ItemReader(source.ReadAsync(stop.Token), stop);
 
-        var item = await reader.NextAsync(seconds: 120);
+        var item = await reader.NextAsync(liveSeconds: 120);
 
         Assert.StartsWith("bluesky:did:", item.Post!.Id, StringComparison.Ordinal);
     }

@@ -98,12 +98,8 @@ public sealed partial class XApiDouble : IAsyncDisposable
     public void EnqueueOpen() => _streamScript.Enqueue(null);
 
     /// <summary>Waits for the next stream connection that opened.</summary>
-    public async Task<StreamConnection> NextStreamAsync(CancellationToken cancellationToken = default)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        return await _streams.Reader.ReadAsync(timeout.Token);
-    }
+    public Task<StreamConnection> NextStreamAsync(CancellationToken cancellationToken = default) =>
+        _streams.Reader.ReadAsync(cancellationToken).AsTask().WithinSafetyNet("the next X stream connection");
 
     public async ValueTask DisposeAsync()
     {

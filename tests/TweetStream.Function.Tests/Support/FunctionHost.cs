@@ -23,7 +23,7 @@ public sealed class FunctionHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _directory;
 
-    private FunctionHost(WebApplication app, string directory, FakeTimeProvider time, CollectingSink sink, CollectingDeadLetterSink deadLetters)
+    private FunctionHost(WebApplication app, string directory, WatchedFakeTimeProvider time, CollectingSink sink, CollectingDeadLetterSink deadLetters)
     {
         _app = app;
         _directory = directory;
@@ -33,7 +33,7 @@ public sealed class FunctionHost : IAsyncDisposable
         Client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
     }
 
-    public FakeTimeProvider Time { get; }
+    public WatchedFakeTimeProvider Time { get; }
 
     /// <summary>A second sink beside SQLite; its <see cref="CollectingSink.OnWrite"/> injects faults.</summary>
     public CollectingSink Sink { get; }
@@ -50,7 +50,7 @@ public sealed class FunctionHost : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), "tweetstream-function-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var time = new WatchedFakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
         var sink = new CollectingSink("faulty");
         var deadLetters = new CollectingDeadLetterSink();
         var config = new Dictionary<string, string?>
@@ -143,16 +143,14 @@ public sealed class FunctionHost : IAsyncDisposable
         return page.Items;
     }
 
-    /// <summary>Moves the fake clock in steps until <paramref name="task"/> completes (the step lets timers register).</summary>
-    public async Task<T> AdvanceUntilAsync<T>(Task<T> task, TimeSpan step, int maxSteps)
+    /// <summary>
+    /// Moves the fake clock a step at a time until <paramref name="task"/> completes, however long the machine takes
+    /// to register its timers between steps; the outcome then depends on the order of events on the clock, not on pace.
+    /// </summary>
+    public async Task<T> AdvanceUntilAsync<T>(Task<T> task, TimeSpan step)
     {
-        for (var i = 0; i < maxSteps && !task.IsCompleted; i++)
-        {
-            Time.Advance(step);
-            await Task.WhenAny(task, Task.Delay(50));
-        }
-
-        return await task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Patience.UntilAsync(() => task.IsCompleted, "the push response while the clock advances", () => Time.Advance(step));
+        return await task;
     }
 
     public async ValueTask DisposeAsync()

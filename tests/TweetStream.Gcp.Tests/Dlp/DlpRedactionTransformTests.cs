@@ -226,7 +226,8 @@ public sealed class DlpRedactionTransformTests : IAsyncLifetime
     [Fact]
     public async Task A_timeout_falls_back_to_local_redaction()
     {
-        _server.InjectFault(new Fault(Delay: TimeSpan.FromSeconds(10)));
+        // The server never answers in time whatever the machine's pace: only the client's deadline ends the call.
+        _server.InjectFault(new Fault(Delay: TimeSpan.FromHours(1)));
         using var transform = Transform(_server, Options(_server, o => o.Timeout = TimeSpan.FromSeconds(1)));
 
         var result = await ApplyAsync(transform, [Post(1, "mail canary.one@example.com now")]);
@@ -399,7 +400,7 @@ public sealed class DlpRedactionTransformTests : IAsyncLifetime
     [Fact]
     public async Task Requests_are_paced_under_the_per_minute_quota_on_the_clock()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var time = new WatchedFakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         await using var server = await DlpTestServer.StartAsync(time);
         server.QuotaPerMinute = 2;
         using var transform = Transform(server, Options(server, o => o.RequestsPerMinute = 2), time);
@@ -407,7 +408,9 @@ public sealed class DlpRedactionTransformTests : IAsyncLifetime
         await ApplyAsync(transform, [Post(1, "a@example.com")]);
         await ApplyAsync(transform, [Post(2, "b@example.com")]);
         var third = ApplyAsync(transform, [Post(3, "c@example.com")]);
-        await Task.Delay(200); // real time: give a wrongly unpaced request the chance to go out
+
+        // The event itself: the third request waits a whole window on the clock (a sent one would have met a 429 below).
+        await Patience.UntilAsync(() => time.TimerDueTimes.Contains(TimeSpan.FromSeconds(60)), "the third request to wait for the quota window");
         Assert.False(third.IsCompleted);
         Assert.Equal(2, server.DeidentifyRequests.Count());
 

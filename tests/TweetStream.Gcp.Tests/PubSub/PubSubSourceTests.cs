@@ -30,7 +30,7 @@ public sealed class PubSubSourceTests
         };
         using var stop = new CancellationTokenSource();
         var run = CreatePipeline(source, sink).RunAsync(stop.Token);
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await started.Task.WithinSafetyNet("the first batch at the sink");
 
         // 30 s on the server's clock: three times the subscription's 10 s deadline, extended every 5 s.
         for (var tick = 0; tick < 6; tick++)
@@ -51,7 +51,7 @@ public sealed class PubSubSourceTests
         Assert.Equal(1, server.MaxDeliveries(Project, Sub));
         Assert.Equal(0, server.Unacked(Project, Sub));
         Assert.True(server.Count("acknowledge") < 20, "acks are batched");
-        await source.Completion.WaitAsync(TimeSpan.FromSeconds(20)); // leases and ack loop stop once drained
+        await source.Completion.WithinSafetyNet("the lease and ack loops to stop once drained");
     }
 
     [Fact]
@@ -211,13 +211,13 @@ public sealed class PubSubSourceTests
         server.CreateSubscription(Project, Sub, "posts", ackDeadlineSeconds: 600);
         Publish(server, 1);
         await using var source = Source(server);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var stop = new CancellationTokenSource();
         await using var items = source.ReadAsync(stop.Token).GetAsyncEnumerator(stop.Token);
 
-        Assert.True(await items.MoveNextAsync());
+        Assert.True(await items.MoveNextAsync().WithinSafetyNet("the first delivery"));
         var firstId = items.Current.Post!.Id;
         await items.Current.Acknowledgement.RejectAsync(CancellationToken.None);
-        Assert.True(await items.MoveNextAsync());
+        Assert.True(await items.MoveNextAsync().WithinSafetyNet("the redelivery"));
 
         Assert.Equal(firstId, items.Current.Post!.Id);
         Assert.Equal(2, server.MaxDeliveries(Project, Sub));
@@ -236,34 +236,39 @@ public sealed class PubSubSourceTests
         options.MaxOutstandingMessages = 10;
         options.MaxConcurrentPulls = 4;
         await using var source = Source(server, options);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource();
         var seen = new HashSet<string>();
         var held = new List<SourceItem>();
 
-        await foreach (var item in source.ReadAsync(stop.Token))
-        {
-            seen.Add(item.Post!.Id);
-            held.Add(item);
-            Assert.InRange(source.Outstanding, 1, 10);
-            if (held.Count == 10 || seen.Count == 60)
-            {
-                foreach (var h in held)
-                {
-                    await h.Acknowledgement.AcknowledgeAsync(CancellationToken.None);
-                }
-
-                held.Clear();
-            }
-
-            if (seen.Count == 60)
-            {
-                break;
-            }
-        }
+        await ReadAllSixty().WithinSafetyNet("all 60 messages");
 
         Assert.Equal(60, seen.Count);
         // The server may still count acked messages as leased until the batched ack arrives; the bound is the client's.
         Assert.All(server.Requests.Where(r => r.Operation == "pull"), r => Assert.InRange(r.Body!.Value.GetProperty("maxMessages").GetInt32(), 1, 10));
+
+        async Task ReadAllSixty()
+        {
+            await foreach (var item in source.ReadAsync(stop.Token))
+            {
+                seen.Add(item.Post!.Id);
+                held.Add(item);
+                Assert.InRange(source.Outstanding, 1, 10);
+                if (held.Count == 10 || seen.Count == 60)
+                {
+                    foreach (var h in held)
+                    {
+                        await h.Acknowledgement.AcknowledgeAsync(CancellationToken.None);
+                    }
+
+                    held.Clear();
+                }
+
+                if (seen.Count == 60)
+                {
+                    break;
+                }
+            }
+        }
     }
 
     [Fact]
@@ -325,16 +330,9 @@ public sealed class PubSubSourceSettlementTests
         var options = SourceOptions();
         options.MaxOutstandingMessages = 5000;
         await using var source = Source(server, options);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stop = new CancellationTokenSource();
         var held = new List<SourceItem>();
-        await foreach (var item in source.ReadAsync(stop.Token))
-        {
-            held.Add(item);
-            if (held.Count == total)
-            {
-                break;
-            }
-        }
+        await HoldAll().WithinSafetyNet($"all {total} messages");
 
         foreach (var item in held)
         {
@@ -347,6 +345,18 @@ public sealed class PubSubSourceSettlementTests
         Assert.All(acks, r => Assert.InRange(r.Body!.Value.GetProperty("ackIds").GetArrayLength(), 1, 2500));
         Assert.All(acks, r => Assert.InRange(r.BodyBytes, 1, PubSubTestServer.MaxAckRequestBytes));
         Assert.True(acks.Count >= 2);
+
+        async Task HoldAll()
+        {
+            await foreach (var item in source.ReadAsync(stop.Token))
+            {
+                held.Add(item);
+                if (held.Count == total)
+                {
+                    break;
+                }
+            }
+        }
     }
 
     [Fact]
@@ -398,9 +408,9 @@ public sealed class PubSubSourceFaultTests
         var options = SourceOptions();
         options.MaxTotalAckExtension = TimeSpan.FromSeconds(12);
         await using var source = Source(server, options, time);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource();
         await using var items = source.ReadAsync(stop.Token).GetAsyncEnumerator(stop.Token);
-        Assert.True(await items.MoveNextAsync());
+        Assert.True(await items.MoveNextAsync().WithinSafetyNet("the delivery"));
         Assert.Equal(1, source.Outstanding);
 
         static int Extensions(PubSubTestServer s) => s.Requests.Count(r => r.Operation == "modifyAckDeadline" && r.Body!.Value.GetProperty("ackDeadlineSeconds").GetInt32() == 10);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using TweetStream.Gcp.BigQuery;
 using TweetStream.Gcp.Rest;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Gcp.Tests.Support;
 
@@ -49,10 +50,11 @@ internal static class BigQueryTestKit
     {
         var options = Configure(new BigQueryQueryStoreOptions(), server);
         var api = Api(server, options);
-        return new BigQueryQueryStore(api, new BigQueryQueryRunner(api, TimeProvider.System, TimeSpan.FromSeconds(1), maxResults, null, TimeSpan.FromSeconds(30)), maxPageSize);
+        return new BigQueryQueryStore(api, new BigQueryQueryRunner(api, TimeProvider.System, TimeSpan.FromSeconds(1), maxResults, null, Patience.SafetyNet), maxPageSize);
     }
 
-    public static BigQueryQueryRunner Runner(BigQueryApi api) => new(api, TimeProvider.System, TimeSpan.FromSeconds(1), 1000, null, TimeSpan.FromSeconds(30));
+    // The query deadline is on the real clock here, so it is only the shared safety net: no test checks it.
+    public static BigQueryQueryRunner Runner(BigQueryApi api) => new(api, TimeProvider.System, TimeSpan.FromSeconds(1), 1000, null, Patience.SafetyNet);
 
     /// <summary>A post as it reaches a sink: hashed author, redaction types, created <paramref name="n"/> minutes before <see cref="Now"/> unless given.</summary>
     public static Post Post(int n, DateTimeOffset? createdAt = null, string text = "", string[]? pii = null) => new()

@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using TweetStream.Gcp.BigQuery;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Gcp.Tests.Support;
 
@@ -159,22 +160,8 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
     /// <summary>Job ids of the load jobs created, in order.</summary>
     public ConcurrentQueue<string> LastJobIds { get; } = new();
 
-    /// <summary>Waits (real time, bounded) until <paramref name="condition"/> holds.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(10, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException("Condition not met in time: " + what);
-            }
-        }
-    }
+    /// <summary>Waits until <paramref name="condition"/> holds, with the shared safety net against a hang.</summary>
+    public static Task WaitUntilAsync(Func<bool> condition, string what) => Patience.UntilAsync(condition, what);
 
     private async Task HandleAsync(HttpContext context)
     {

@@ -43,8 +43,8 @@ internal static class DlpTestKit
     /// <summary>Metrics on a meter factory of their own, so a listener sees only this test's measurements.</summary>
     public static PipelineMetrics Metrics() => PipelineHarness.Metrics();
 
-    /// <summary>A pipeline without a host on the real clock with fast pipeline retries.</summary>
-    public static TweetPipeline CreatePipeline(ITweetSource source, ITransform transform, ISink sink, IDeadLetterSink? deadLetters = null, int batchSize = 500) =>
+    /// <summary>A pipeline without a host on the real clock (or <paramref name="time"/>) with fast pipeline retries.</summary>
+    public static TweetPipeline CreatePipeline(ITweetSource source, ITransform transform, ISink sink, IDeadLetterSink? deadLetters = null, int batchSize = 500, TimeProvider? time = null) =>
         PipelineHarness.Create(
             source,
             [sink],
@@ -59,7 +59,8 @@ internal static class DlpTestKit
                 RetryMaxDelay = TimeSpan.FromMilliseconds(5),
                 DrainTimeout = TimeSpan.FromSeconds(10),
                 MaxParallelBatches = 1,
-            });
+            },
+            time);
 
     public static Post Post(int n, string text) => TweetStream.Tests.Support.Posts.Make(n) with { Text = text };
 

@@ -61,8 +61,8 @@ internal static class PubSubTestKit
         return new PubSubSource(Api(server, options, time: time), options, time ?? TimeProvider.System, NullLogger.Instance);
     }
 
-    /// <summary>A pipeline without a host, on the real clock with fast retries (TweetPipeline is internal to Core).</summary>
-    public static TweetPipeline CreatePipeline(ITweetSource source, ISink sink, IDeadLetterSink? deadLetters = null, PipelineOptions? options = null) =>
+    /// <summary>A pipeline without a host, on the real clock (or <paramref name="time"/>) with fast retries (TweetPipeline is internal to Core).</summary>
+    public static TweetPipeline CreatePipeline(ITweetSource source, ISink sink, IDeadLetterSink? deadLetters = null, PipelineOptions? options = null, TimeProvider? time = null) =>
         PipelineHarness.Create(
             source,
             [sink],
@@ -74,7 +74,8 @@ internal static class PubSubTestKit
                 RetryBaseDelay = TimeSpan.FromMilliseconds(1),
                 RetryMaxDelay = TimeSpan.FromMilliseconds(5),
                 DrainTimeout = TimeSpan.FromSeconds(5),
-            });
+            },
+            time: time);
 
     /// <summary>Decodes the posts a topic holds, by post id.</summary>
     public static List<Post> DecodePosts(IEnumerable<StoredMessage> messages) =>

@@ -12,9 +12,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Gcp.Tests.Support;
-
 
 /// <summary>A message as stored by the server.</summary>
 public sealed record StoredMessage(string MessageId, string? Data, IReadOnlyDictionary<string, string> Attributes, string? OrderingKey, DateTimeOffset PublishTime);
@@ -172,37 +172,8 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
 
     public int Count(string operation) => Requests.Count(r => r.Operation == operation);
 
-    /// <summary>Waits (bounded by <paramref name="timeout"/>, real time) until <paramref name="condition"/> holds after some request.</summary>
-    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, string? what = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            Task changed;
-            lock (_gate)
-            {
-                changed = _changed.Task;
-            }
-
-            if (condition())
-            {
-                return;
-            }
-
-            try
-            {
-                await changed.WaitAsync(TimeSpan.FromMilliseconds(200), cts.Token);
-            }
-            catch (TimeoutException)
-            {
-                // Re-check: the condition may depend on client state, not only on requests.
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException("Condition not met in time: " + (what ?? "condition"));
-            }
-        }
-    }
+    /// <summary>Waits until <paramref name="condition"/> holds, with the shared safety net against a hang.</summary>
+    public Task WaitUntilAsync(Func<bool> condition, string what) => Patience.UntilAsync(condition, what);
 
     private void Pulse()
     {

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Worker.Tests;
 
@@ -59,17 +60,16 @@ internal sealed class ServedWorker : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; fails early if the worker exits, and after a ceiling so a bug fails instead of hanging.</summary>
-    public async Task WaitForAsync(Func<bool> condition, string what, int seconds = 40)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.False(_process.HasExited, $"worker exited while waiting for {what}; output:\n{Output}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(seconds), $"timed out waiting for {what}; output:\n{Output}");
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>Polls until <paramref name="condition"/> holds; fails early if the worker exits, and at the shared safety net if it hangs.</summary>
+    public Task WaitForAsync(Func<bool> condition, string what) =>
+        Patience.UntilAsync(
+            () =>
+            {
+                Assert.False(_process.HasExited, $"worker exited while waiting for {what}; output:\n{Output}");
+                return condition();
+            },
+            what,
+            details: () => "output:\n" + Output);
 
     /// <summary>Rows of the store (read-only), or none while it does not exist yet or is being created.</summary>
     public List<Dictionary<string, object?>> Posts()
@@ -134,8 +134,7 @@ internal sealed class ServedWorker : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await _process.WaitForExitAsync(timeout.Token);
+        await _process.WaitForExitAsync().WithinSafetyNet("the killed worker to exit");
     }
 
     /// <summary>Stops the worker the way a service manager does (SIGTERM), so it drains and saves its state, and waits for it.</summary>
@@ -146,8 +145,8 @@ internal sealed class ServedWorker : IAsyncDisposable
             await kill.WaitForExitAsync();
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await _process.WaitForExitAsync(timeout.Token);
+        // Draining may take the drain timeout and then some on a busy machine: only a hang fails here.
+        await _process.WaitForExitAsync().WithinSafetyNet("the worker to drain and exit after SIGTERM");
     }
 
     public async ValueTask DisposeAsync()

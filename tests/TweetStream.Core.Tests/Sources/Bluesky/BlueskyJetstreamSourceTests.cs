@@ -144,7 +144,10 @@ public sealed class BlueskyJetstreamSourceTests
         var firstTwo = await reader.TakeAsync(2);
         var next = reader.NextAsync();
 
-        await Eventually.TrueAsync(() => server.Connections == 2, "reconnect after a stall", () => time.Advance(TimeSpan.FromSeconds(5)));
+        // The clock moves once, by the stall timeout: the silent first connection stalls, and the second one's own
+        // stall timeout can never come due while it connects, however slow the machine.
+        time.Advance(TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => server.Connections == 2, "reconnect after a stall");
 
         // The replayed overlap (posts 1 and 2) is dropped by the in-memory dedup; delivery goes on at post 3.
         Assert.EndsWith("&cursor=" + (FakeJetstreamServer.TimeOf(Resume[1]) - 5_000_000).ToString(CultureInfo.InvariantCulture), server.Queries.Last(), StringComparison.Ordinal);

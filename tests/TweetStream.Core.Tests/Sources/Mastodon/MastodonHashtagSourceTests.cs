@@ -242,15 +242,17 @@ public sealed class MastodonHashtagSourceTests
         var next = reader.NextAsync();
         await Eventually.TrueAsync(() => server.StreamConnections == 1, "first connection");
 
-        // Only fake time passes: with a wall-clock timer the stall could not fire within the test.
-        await Eventually.TrueAsync(() => server.StreamConnections == 2, "reconnect after the stall", () => time.Advance(TimeSpan.FromSeconds(5)));
+        // Only fake time passes: with a wall-clock timer the stall could not fire within the test. The clock moves
+        // once, by the stall timeout, so the second connection's own stall timeout can never be reached here.
+        time.Advance(TimeSpan.FromSeconds(45));
+        await Eventually.TrueAsync(() => server.StreamConnections == 2, "reconnect after the stall");
         Assert.Equal("9", StatusId(await next));
     }
 
     [Fact]
     public async Task Reconnect_delay_is_waited_on_the_time_provider()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+        var time = new WatchedFakeTimeProvider(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
         await using var server = await FakeMastodonServer.StartAsync();
         server.Enqueue(new StreamScript([], Close: true));
         server.Enqueue(new StreamScript([MastodonFrames.Sse("update", MastodonFrames.Status(11))], Close: false));
@@ -262,7 +264,15 @@ public sealed class MastodonHashtagSourceTests
         await using var reader = Read(source);
         var next = reader.NextAsync();
 
-        await Eventually.TrueAsync(() => server.StreamConnections == 2, "reconnect after an hour of fake time", () => time.Advance(TimeSpan.FromMinutes(10)));
+        // The event: the closed stream's reconnect delay (half to all of the hour, jittered) waits on the clock.
+        await Eventually.TrueAsync(
+            () => time.TimerDueTimes.Any(d => d >= TimeSpan.FromMinutes(30) && d <= TimeSpan.FromHours(1)),
+            "the reconnect delay on the clock");
+        Assert.Equal(1, server.StreamConnections);
+
+        // One move of the clock past the delay; the new connection's stall timeout then never comes due.
+        time.Advance(TimeSpan.FromHours(1));
+        await Eventually.TrueAsync(() => server.StreamConnections == 2, "reconnect after an hour of fake time");
         Assert.Equal("11", StatusId(await next));
     }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TweetStream.Tests.Support;
 
 namespace TweetStream.Tests.Sources.Support;
 
@@ -38,6 +39,7 @@ public sealed class LocalServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Graceful shutdown is not what these tests check: past the grace period Kestrel closes what is left.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
@@ -70,37 +72,30 @@ public sealed class CapturingLogger : ILogger
     }
 }
 
-/// <summary>Waits for conditions without sleeping a fixed time: polls with a real-time ceiling so a bug fails instead of hanging.</summary>
+/// <summary>Waits for conditions observed through the fakes, with the shared safety net (<see cref="Patience"/>).</summary>
 public static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string what, Action? eachRound = null, int seconds = 20)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested)
-            {
-                Assert.Fail("Timed out waiting for: " + what);
-            }
-
-            eachRound?.Invoke();
-            await Task.Delay(10);
-        }
-    }
+    public static Task TrueAsync(Func<bool> condition, string what, Action? eachRound = null) =>
+        Patience.UntilAsync(condition, what, eachRound);
 }
 
-/// <summary>Reads an async sequence item by item with a real-time ceiling.</summary>
+/// <summary>Reads an async sequence item by item, with the shared safety net against a hang.</summary>
 public sealed class ItemReader(IAsyncEnumerable<SourceItem> items, CancellationTokenSource stop) : IAsyncDisposable
 {
     private readonly IAsyncEnumerator<SourceItem> _enumerator = items.GetAsyncEnumerator(stop.Token);
     private Task<bool>? _pending;
 
-    public async Task<SourceItem> NextAsync(int seconds = 20)
+    /// <summary>The next item; <paramref name="liveSeconds"/> bounds only waits on real services, whose pace is not ours.</summary>
+    public async Task<SourceItem> NextAsync(int? liveSeconds = null)
     {
         var move = _pending = _enumerator.MoveNextAsync().AsTask();
-        var done = await Task.WhenAny(move, Task.Delay(TimeSpan.FromSeconds(seconds)));
-        Assert.True(done == move, "Timed out waiting for the next source item");
-        Assert.True(await move, "The source ended unexpectedly");
+        if (liveSeconds is { } seconds)
+        {
+            var done = await Task.WhenAny(move, Task.Delay(TimeSpan.FromSeconds(seconds)));
+            Assert.True(done == move, $"The live service sent no item within {seconds} s");
+        }
+
+        Assert.True(await move.WithinSafetyNet("the next source item"), "The source ended unexpectedly");
         return _enumerator.Current;
     }
 
@@ -120,8 +115,7 @@ public sealed class ItemReader(IAsyncEnumerable<SourceItem> items, CancellationT
         where T : Exception
     {
         var move = _pending = _enumerator.MoveNextAsync().AsTask();
-        var done = await Task.WhenAny(move, Task.Delay(TimeSpan.FromSeconds(20)));
-        Assert.True(done == move, "Timed out waiting for the source to fail");
+        await Task.WhenAny(move).WithinSafetyNet("the source to fail");
         return await Assert.ThrowsAsync<T>(() => move);
     }
 

@@ -30,13 +30,14 @@ internal sealed class RecordingXObserver : IXStreamObserver
 
     public void OnDuplicate(string postId) => Add(new XEvent("duplicate", Reason: postId));
 
-    /// <summary>Waits for the next event of <paramref name="kind"/>, skipping others; a 30 s guard stops hangs.</summary>
-    public async Task<XEvent> NextAsync(string kind)
+    /// <summary>Waits for the next event of <paramref name="kind"/>, skipping others, with the shared safety net.</summary>
+    public Task<XEvent> NextAsync(string kind) => NextOfKindAsync(kind).WithinSafetyNet("the loop to report " + kind);
+
+    private async Task<XEvent> NextOfKindAsync(string kind)
     {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
-            var e = await _events.Reader.ReadAsync(guard.Token);
+            var e = await _events.Reader.ReadAsync();
             if (e.Kind == kind)
             {
                 return e;
@@ -104,11 +105,7 @@ internal sealed class XStreamHarness : IAsyncDisposable
         return this;
     }
 
-    public async Task<SourceItem> NextItemAsync()
-    {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return await _items.Reader.ReadAsync(guard.Token);
-    }
+    public Task<SourceItem> NextItemAsync() => _items.Reader.ReadAsync().AsTask().WithinSafetyNet("the next item from the X source");
 
     /// <summary>Items already produced, without waiting.</summary>
     public List<SourceItem> Drain()
@@ -125,7 +122,8 @@ internal sealed class XStreamHarness : IAsyncDisposable
     /// <summary>Waits for the source to fail and returns the exception.</summary>
     public async Task<Exception> FailureAsync()
     {
-        var ex = await Record.ExceptionAsync(() => Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        var ex = await Record.ExceptionAsync(() => Completion.WithinSafetyNet("the X source to fail"));
+        Assert.IsNotType<Xunit.Sdk.FailException>(ex);
         Assert.NotNull(ex);
         return ex;
     }
@@ -137,7 +135,7 @@ internal sealed class XStreamHarness : IAsyncDisposable
         {
             try
             {
-                await _pump.WaitAsync(TimeSpan.FromSeconds(10));
+                await _pump.WithinSafetyNet("the X source to stop");
             }
             catch (Exception)
             {
