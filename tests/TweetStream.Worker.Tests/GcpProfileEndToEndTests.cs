@@ -112,7 +112,7 @@ public sealed partial class GcpProfileEndToEndTests
             ["TweetStream__Dashboard__Password"] = "correct horse battery",
         });
 
-        await worker.WaitForAsync(() => worker.Output.Contains("paused sink:bigquery", StringComparison.Ordinal), "the load pipeline to pause its BigQuery sink", seconds: 120);
+        await worker.WaitForAsync(() => worker.Output.Contains("paused sink:bigquery", StringComparison.Ordinal), "the load pipeline to pause its BigQuery sink");
         using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") })
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("readyz")).StatusCode);
@@ -120,8 +120,8 @@ public sealed partial class GcpProfileEndToEndTests
 
         var probesSeen = bigquery.Count("insertAll");
         bigquery.ClearFaults("insertAll");
-        await worker.WaitForAsync(() => bigquery.Table(Project, "tweetstream", "posts") is { } t && t.Rows.Count >= 2500, "2,500 rows after the outage", seconds: 120);
-        await worker.WaitForAsync(() => pubsub.Unacked(Project, "london-posts-load") == 0, "every message acknowledged", seconds: 60);
+        await worker.WaitForAsync(() => bigquery.Table(Project, "tweetstream", "posts") is { } t && t.Rows.Count >= 2500, "2,500 rows after the outage");
+        await worker.WaitForAsync(() => pubsub.Unacked(Project, "london-posts-load") == 0, "every message acknowledged");
 
         var rows = bigquery.Rows(Project, "tweetstream", "posts");
         Assert.Equal(2500, rows.Count);
