@@ -124,30 +124,67 @@ internal static partial class PiiScanner
 
     private static void ScanRecordsAtLetter(ReadOnlySpan<char> text, int i, PiiKinds kinds, List<PiiCandidate> output)
     {
-        if ((kinds & PiiKinds.DrivingLicence) != 0 && char.IsAsciiLetterUpper(text[i]))
+        // Every word of a post with a digit in it lands here: cheap shape checks first, so ordinary words cost a few reads.
+        var wordEnd = i + 1;
+        while (wordEnd < text.Length && wordEnd - i < 12 && char.IsAsciiLetter(text[wordEnd]))
         {
-            TryDrivingLicence(text, i, output);
+            wordEnd++;
         }
 
-        if ((kinds & PiiKinds.VehicleReg) != 0 && char.IsAsciiLetterUpper(text[i]))
+        var upper = char.IsAsciiLetterUpper(text[i]);
+        if (upper && (kinds & (PiiKinds.DrivingLicence | PiiKinds.VehicleReg | PiiKinds.Passport)) != 0 && DigitSoon(text, i))
         {
-            TryVehicleReg(text, i, output);
+            if ((kinds & PiiKinds.DrivingLicence) != 0)
+            {
+                TryDrivingLicence(text, i, output);
+            }
+
+            if ((kinds & PiiKinds.VehicleReg) != 0)
+            {
+                TryVehicleReg(text, i, output);
+            }
+
+            if ((kinds & PiiKinds.Passport) != 0)
+            {
+                TryPassport(text, i, output);
+            }
         }
 
-        if ((kinds & PiiKinds.Passport) != 0 && char.IsAsciiLetterUpper(text[i]))
-        {
-            TryPassport(text, i, output);
-        }
-
-        if ((kinds & PiiKinds.Dob) != 0)
+        // "March 3rd", "Flat 3", "Apt. 3": a word of three or more letters, then a space (or dot and space) and a digit.
+        var afterWord = wordEnd < text.Length && text[wordEnd] == '.' ? wordEnd + 1 : wordEnd;
+        var digitNext = wordEnd - i >= 3 && afterWord + 1 < text.Length && text[afterWord] == ' ' && char.IsAsciiDigit(text[afterWord + 1]);
+        if (digitNext && (kinds & PiiKinds.Dob) != 0)
         {
             TryDob(text, i, output);
         }
 
-        if ((kinds & PiiKinds.Address) != 0)
+        // A house name ends in a house word and a comma: "Rose Cottage, Mill Lane".
+        var houseName = upper && wordEnd + 1 < text.Length && text[wordEnd] == ' ' && char.IsAsciiLetterUpper(text[wordEnd + 1]);
+        if ((digitNext || houseName) && (kinds & PiiKinds.Address) != 0)
         {
             TryAddress(text, i, output);
         }
+    }
+
+    /// <summary>A digit within the next few characters of this token (one space allowed): plates, licences and passports have one.</summary>
+    private static bool DigitSoon(ReadOnlySpan<char> text, int i)
+    {
+        var end = Math.Min(text.Length, i + 7);
+        for (var k = i + 1; k < end; k++)
+        {
+            var c = text[k];
+            if (char.IsAsciiDigit(c))
+            {
+                return true;
+            }
+
+            if (!char.IsAsciiLetter(c) && !(c == ' ' && k > i + 1 && text[k - 1] != ' '))
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     // ---- context --------------------------------------------------------------------------------------------------
@@ -547,16 +584,12 @@ internal static partial class PiiScanner
         while (n < 16 && i < text.Length)
         {
             var ch = text[i];
-            if ((n == 5 || n == 11) && ch == ' ' && (n == 5 || spaced))
+            // Printed 5-6-5: a space after the surname and after the date, or none at all.
+            if (ch == ' ' && (n == 5 || (n == 11 && spaced)))
             {
                 spaced = true;
                 i++;
                 continue;
-            }
-
-            if (n == 11 && n > 5 && spaced == false && ch == ' ')
-            {
-                return;
             }
 
             if (!char.IsAsciiDigit(ch) && !char.IsAsciiLetterUpper(ch))
@@ -941,13 +974,8 @@ internal static partial class PiiScanner
     {
         if (char.IsAsciiDigit(text[start]))
         {
-            if (!NumberLeftOk(text, start) || NotHouseNumberContext(text, start))
-            {
-                return;
-            }
-
             var end = StreetAddressEnd(text, start);
-            if (end > 0)
+            if (end > 0 && !NotHouseNumberContext(text, start))
             {
                 output.Add(new PiiCandidate(PiiEntities.Address, start, end, AddressPriority));
             }
