@@ -159,11 +159,43 @@ internal static partial class PiiScanner
         }
 
         // A house name ends in a house word and a comma: "Rose Cottage, Mill Lane".
-        var houseName = upper && wordEnd + 1 < text.Length && text[wordEnd] == ' ' && char.IsAsciiLetterUpper(text[wordEnd + 1]);
+        var houseName = upper && wordEnd + 1 < text.Length && text[wordEnd] == ' ' && char.IsAsciiLetterUpper(text[wordEnd + 1]) && CommaWithinTwoWords(text, wordEnd + 1);
         if ((digitNext || houseName) && (kinds & PiiKinds.Address) != 0)
         {
             TryAddress(text, i, output);
         }
+    }
+
+    /// <summary>Whether the word at <paramref name="i"/> or the one after it ends in a comma ("Rose Cottage,", "Old Rose Cottage,").</summary>
+    private static bool CommaWithinTwoWords(ReadOnlySpan<char> text, int i)
+    {
+        for (var words = 0; words < 2; words++)
+        {
+            var start = i;
+            while (i < text.Length && i - start <= MaxWordLength && (char.IsAsciiLetter(text[i]) || text[i] is '\'' or '’' or '-'))
+            {
+                i++;
+            }
+
+            if (i >= text.Length || i == start)
+            {
+                return false;
+            }
+
+            if (text[i] == ',')
+            {
+                return true;
+            }
+
+            if (text[i] != ' ')
+            {
+                return false;
+            }
+
+            i++;
+        }
+
+        return false;
     }
 
     /// <summary>A digit within the next few characters of this token (one space allowed): plates, licences and passports have one.</summary>
