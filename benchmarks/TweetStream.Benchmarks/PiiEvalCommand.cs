@@ -6,8 +6,10 @@ using TweetStream.Transforms.Pii;
 namespace TweetStream.Benchmarks;
 
 /// <summary>
-/// <c>pii-eval [--stream file.ndjson[.gz]] [--labels file.jsonl] [--hard-cases file.jsonl] [--verbose]</c>:
-/// scores the local recognisers against labeled spans and prints precision, recall and F1 per type.
+/// <c>pii-eval [--stream file.ndjson[.gz]] [--labels file.jsonl] [--hard-cases file.jsonl]... [--verbose]</c>:
+/// scores the local recognisers against labeled spans and prints precision, recall and F1 per type, per corpus and
+/// over all of them. <c>--hard-cases</c> may be repeated; without it every <c>Data/pii-*.jsonl</c> is scored, so a
+/// corpus dropped into that folder (a held-out set written by someone else) is counted without a code change.
 /// </summary>
 internal static class PiiEvalCommand
 {
@@ -20,7 +22,12 @@ internal static class PiiEvalCommand
         var root = FindRoot();
         string? stream = Option(args, "--stream");
         string? labels = Option(args, "--labels");
-        var hardCases = Option(args, "--hard-cases") ?? Path.Combine(AppContext.BaseDirectory, "Data", "pii-hard-cases.jsonl");
+        var hardCases = Options(args, "--hard-cases");
+        if (hardCases.Count == 0)
+        {
+            hardCases = [.. Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "Data"), "pii-*.jsonl").Order(StringComparer.Ordinal)];
+        }
+
         var verbose = args.Contains("--verbose");
         if (stream is null && labels is null && root is not null)
         {
@@ -36,8 +43,10 @@ internal static class PiiEvalCommand
         Console.WriteLine("pii-eval: " + Rule);
         var total = new Score();
 
-        var cases = ReadHardCases(hardCases);
-        total.Add(Evaluate("hard-cases " + Path.GetFileName(hardCases), cases, redactor, verbose));
+        foreach (var file in hardCases)
+        {
+            total.Add(Evaluate("hard-cases " + Path.GetFileName(file), ReadHardCases(file), redactor, verbose));
+        }
 
         if (stream is not null && labels is not null)
         {
@@ -49,6 +58,9 @@ internal static class PiiEvalCommand
             Console.WriteLine("generator corpus: none (pass --stream and --labels, or add samples/data/london.ndjson.gz and london.labels.jsonl)");
         }
 
+        Console.WriteLine();
+        Console.WriteLine("all corpora, per type:");
+        PrintTable(total);
         var overall = total.Overall();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"pii: precision {overall.Precision:F3} recall {overall.Recall:F3} f1 {overall.F1:F3} over {overall.Labels} labeled spans"));
@@ -92,18 +104,23 @@ internal static class PiiEvalCommand
 
         Console.WriteLine();
         Console.WriteLine($"corpus {name}: {corpus.Count} texts, {corpus.Count(c => c.Spans.Count == 0)} without PII, {corpus.Sum(c => c.Spans.Count)} labeled spans");
-        Console.WriteLine($"{"type",-10}{"labels",8}{"predicted",11}{"tp",6}{"fp",6}{"fn",6}{"precision",11}{"recall",9}{"f1",8}");
+        PrintTable(score);
+        return score;
+    }
+
+    private static void PrintTable(Score score)
+    {
+        Console.WriteLine($"{"type",-16}{"labels",8}{"predicted",11}{"tp",6}{"fp",6}{"fn",6}{"precision",11}{"recall",9}{"f1",8}");
         foreach (var (type, c) in score.Types.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             Print(type, c);
         }
 
         Print("overall", score.Overall());
-        return score;
     }
 
     private static void Print(string type, Counts c) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{type,-10}{c.Labels,8}{c.Predicted,11}{c.TruePositives,6}{c.Predicted - c.TruePositives,6}{c.Labels - c.Recalled,6}{c.Precision,11:F3}{c.Recall,9:F3}{c.F1,8:F3}"));
+        $"{type,-16}{c.Labels,8}{c.Predicted,11}{c.TruePositives,6}{c.Predicted - c.TruePositives,6}{c.Labels - c.Recalled,6}{c.Precision,11:F3}{c.Recall,9:F3}{c.F1,8:F3}"));
 
     private static List<LabeledText> ReadHardCases(string path)
     {
@@ -188,6 +205,20 @@ internal static class PiiEvalCommand
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static List<string> Options(string[] args, string name)
+    {
+        var values = new List<string>();
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == name)
+            {
+                values.Add(args[++i]);
+            }
+        }
+
+        return values;
     }
 
     private static string? FindRoot()

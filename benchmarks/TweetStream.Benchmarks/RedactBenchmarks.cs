@@ -36,6 +36,8 @@ public class RedactBenchmarks
     private string _adversarialDigits64K = null!;
     private string _adversarialAt64K = null!;
     private string _adversarialMixed64K = null!;
+    private string _adversarialRecords8K = null!;
+    private string _adversarialRecords64K = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -52,6 +54,11 @@ public class RedactBenchmarks
         _adversarialDigits64K = Repeat("4 1-1.1 (0", 64 * 1024);
         _adversarialAt64K = Repeat("a.a@a", 64 * 1024);
         _adversarialMixed64K = Repeat("SW1A ::1:a 07700 http://a@b ", 64 * 1024);
+
+        // The context-reading recognisers: every token starts a bank, licence, registration, date or address attempt.
+        const string records = "DOB 1/1/1990 car reg AB12 CDE sort code 20-00-00 12345678 Flat 1, 2 A B Road MORGA753116SM9IJ passport 123456789 ";
+        _adversarialRecords8K = Repeat(records, 8 * 1024);
+        _adversarialRecords64K = Repeat(records, 64 * 1024);
     }
 
     private static string Repeat(string unit, int length) => string.Concat(Enumerable.Repeat(unit, (length / unit.Length) + 1))[..length];
@@ -82,4 +89,10 @@ public class RedactBenchmarks
 
     [Benchmark]
     public int AdversarialMixed64K() => _redactor.Redact(_adversarialMixed64K).Spans.Count;
+
+    [Benchmark]
+    public int AdversarialRecords8K() => _redactor.Redact(_adversarialRecords8K).Spans.Count;
+
+    [Benchmark]
+    public int AdversarialRecords64K() => _redactor.Redact(_adversarialRecords64K).Spans.Count;
 }

@@ -68,7 +68,7 @@ public static class DlpRedactionExtensions
                 o => o.InfoTypes is null || o.InfoTypes.All(t => DlpRedactionOptionsValidator.IsInfoTypeName(t)),
                 "DLP: InfoTypes must be DLP infoType names such as EMAIL_ADDRESS or UK_NATIONAL_INSURANCE_NUMBER (upper case, digits, underscores).")
             .Validate(
-                o => o.InfoTypes is null || o.InfoTypes.Count + (o.UkPostcodes ? 1 : 0) <= 100,
+                o => o.InfoTypes is null || o.InfoTypes.Count + (o.UkPostcodes ? 1 : 0) + (o.UkBankAndVehicleDetectors ? DlpInfoTypes.UkBankAndVehicle.Length : 0) <= 100,
                 "DLP: at most 100 infoTypes (one transformation each, DLP's per-request limit).")
             .Validate(
                 o => !o.UseRegionalEndpoint || !string.Equals(o.Location, "global", StringComparison.Ordinal),

@@ -68,7 +68,7 @@ public sealed class DlpRedactionOptions
     /// Built-in DLP infoTypes to find. Default null: the UK-focused set <c>EMAIL_ADDRESS</c>, <c>PHONE_NUMBER</c>,
     /// <c>CREDIT_CARD_NUMBER</c>, <c>IBAN_CODE</c>, <c>UK_NATIONAL_INSURANCE_NUMBER</c>,
     /// <c>UK_NATIONAL_HEALTH_SERVICE_NUMBER</c>, <c>UK_DRIVERS_LICENSE_NUMBER</c>, <c>UK_PASSPORT</c>, <c>IP_ADDRESS</c>,
-    /// <c>PERSON_NAME</c>, <c>STREET_ADDRESS</c>. Always listed explicitly in requests: without a list DLP picks a
+    /// <c>PERSON_NAME</c>, <c>STREET_ADDRESS</c>, <c>DATE_OF_BIRTH</c>. Always listed explicitly in requests: without a list DLP picks a
     /// default set that changes over time and costs more.
     /// </summary>
     public IList<string>? InfoTypes { get; set; }
@@ -78,6 +78,13 @@ public sealed class DlpRedactionOptions
     /// one). Default true.
     /// </summary>
     public bool UkPostcodes { get; set; } = true;
+
+    /// <summary>
+    /// Add the custom regex infoTypes <c>UK_SORT_CODE</c>, <c>UK_BANK_ACCOUNT_NUMBER</c> (reported as <c>BANK</c>) and
+    /// <c>UK_VEHICLE_REGISTRATION</c> (<c>VEHICLE_REG</c>), which DLP has no built-ins for, each only after its words
+    /// ("sort code", "acc", "reg"), so <c>Redaction=dlp</c> covers what the local redactor does. Default true.
+    /// </summary>
+    public bool UkBankAndVehicleDetectors { get; set; } = true;
 
     /// <summary>
     /// Lowest likelihood that counts as a finding: <c>VERY_UNLIKELY</c>, <c>UNLIKELY</c>, <c>POSSIBLE</c>, <c>LIKELY</c>

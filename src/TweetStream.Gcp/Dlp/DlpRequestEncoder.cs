@@ -32,7 +32,12 @@ internal sealed class DlpRequestEncoder
     {
         ArgumentNullException.ThrowIfNull(options);
         InfoTypes = [.. (options.InfoTypes is { Count: > 0 } configured ? configured : DlpInfoTypes.Default).Select(t => t.Trim()).Distinct(StringComparer.Ordinal)];
-        var all = options.UkPostcodes ? [.. InfoTypes, DlpInfoTypes.UkPostcode] : InfoTypes;
+        IReadOnlyList<string> all = options.UkPostcodes ? [.. InfoTypes, DlpInfoTypes.UkPostcode] : InfoTypes;
+        if (options.UkBankAndVehicleDetectors)
+        {
+            all = [.. all, .. DlpInfoTypes.UkBankAndVehicle.Select(c => c.Name)];
+        }
+
         Markers = options.Replacement == DlpReplacementStyle.LocalNames
             ? [.. all.Select(DlpInfoTypes.LocalName).Distinct(StringComparer.Ordinal).Select(n => new DlpMarker("[" + n + "]", n))]
             : [.. all.Select(t => new DlpMarker("[" + t + "]", DlpInfoTypes.LocalName(t)))];
@@ -94,17 +99,22 @@ internal sealed class DlpRequestEncoder
             }
 
             w.WriteEndArray();
-            if (options.UkPostcodes)
+            if (options.UkPostcodes || options.UkBankAndVehicleDetectors)
             {
                 w.WriteStartArray("customInfoTypes");
-                w.WriteStartObject();
-                w.WritePropertyName("infoType");
-                WriteInfoType(w, DlpInfoTypes.UkPostcode);
-                w.WriteStartObject("regex");
-                w.WriteString("pattern", DlpInfoTypes.UkPostcodePattern);
-                w.WriteEndObject();
-                w.WriteString("likelihood", "LIKELY");
-                w.WriteEndObject();
+                if (options.UkPostcodes)
+                {
+                    WriteCustomInfoType(w, DlpInfoTypes.UkPostcode, DlpInfoTypes.UkPostcodePattern, group: null);
+                }
+
+                if (options.UkBankAndVehicleDetectors)
+                {
+                    foreach (var (name, pattern) in DlpInfoTypes.UkBankAndVehicle)
+                    {
+                        WriteCustomInfoType(w, name, pattern, group: 1);
+                    }
+                }
+
                 w.WriteEndArray();
             }
 
@@ -165,6 +175,25 @@ internal sealed class DlpRequestEncoder
         config[0] = (byte)',';
         json[1..].CopyTo(config.AsSpan(1));
         return config;
+    }
+
+    private static void WriteCustomInfoType(Utf8JsonWriter w, string name, string pattern, int? group)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("infoType");
+        WriteInfoType(w, name);
+        w.WriteStartObject("regex");
+        w.WriteString("pattern", pattern);
+        if (group is { } g)
+        {
+            w.WriteStartArray("groupIndexes");
+            w.WriteNumberValue(g);
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        w.WriteString("likelihood", "LIKELY");
+        w.WriteEndObject();
     }
 
     private static void WriteInfoType(Utf8JsonWriter w, string name)

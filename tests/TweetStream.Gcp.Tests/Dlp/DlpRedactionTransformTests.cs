@@ -244,6 +244,7 @@ public sealed class DlpRedactionTransformTests : IAsyncLifetime
             o.InfoTypes = ["EMAIL_ADDRESS", "PHONE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER"];
             o.MinLikelihood = "LIKELY";
             o.UkPostcodes = false;
+            o.UkBankAndVehicleDetectors = false;
         }));
 
         var result = await ApplyAsync(transform, [Post(1, "erin@example.com 07700 900456 AB123456C 943 476 5919 SE1 7PB")]);
@@ -271,11 +272,34 @@ public sealed class DlpRedactionTransformTests : IAsyncLifetime
 
         var inspect = Assert.Single(_server.DeidentifyRequests).Body!.Value.GetProperty("inspectConfig");
         Assert.Equal(DlpInfoTypes.Default, inspect.GetProperty("infoTypes").EnumerateArray().Select(t => t.GetProperty("name").GetString()!));
-        var custom = Assert.Single(inspect.GetProperty("customInfoTypes").EnumerateArray());
-        Assert.Equal("UK_POSTCODE", custom.GetProperty("infoType").GetProperty("name").GetString());
+        Assert.Equal(
+            ["UK_POSTCODE", "UK_SORT_CODE", "UK_BANK_ACCOUNT_NUMBER", "UK_VEHICLE_REGISTRATION"],
+            inspect.GetProperty("customInfoTypes").EnumerateArray().Select(c => c.GetProperty("infoType").GetProperty("name").GetString()!));
         Assert.Equal("POSSIBLE", inspect.GetProperty("minLikelihood").GetString());
         Assert.Equal("[PERSON] lives at [ADDRESS], [POSTCODE], NHS [NHS], passport [PASSPORT]", result[0].Text);
         Assert.Equal(["ADDRESS", "NHS", "PASSPORT", "PERSON", "POSTCODE"], result[0].PiiTypes);
+    }
+
+    [Theory]
+    [InlineData("sort code 20-00-00 acc 12345678 for the kitty")]
+    [InlineData("Car reg LK19 ZXP parked across my drive")]
+    [InlineData("The GP shouted my DOB 14/03/1987 across the room")]
+    [InlineData("Lost my passport, passport no. 925374810, please RT")]
+    [InlineData("Found a driving licence: MORGA753116SM9IJ, DM me")]
+    [InlineData("Party at 42 Elmore Street on Saturday")]
+    [InlineData("s/c 83-91-12 a/c 10284756, reg plate FN09 CVU, born 02/05/2009")]
+    public async Task The_new_uk_types_read_the_same_redacted_by_DLP_as_by_the_local_redactor(string text)
+    {
+        using var transform = Transform(_server, Options(_server));
+        var local = new TweetStream.Transforms.Pii.PiiRedactor(new RedactPiiOptions { HashMentions = false }).Redact(text);
+
+        var result = await ApplyAsync(transform, [Post(1, text)]);
+
+        Assert.Equal(200, Assert.Single(_server.DeidentifyRequests).StatusCode);
+        Assert.Equal(0, transform.FallbackPosts);
+        Assert.NotEqual(text, local.Text);
+        Assert.Equal(local.Text, result[0].Text);
+        Assert.Equal(local.Types, result[0].PiiTypes);
     }
 
     [Fact]

@@ -45,6 +45,7 @@ public sealed partial class DlpTestServer : IAsyncDisposable
         ["IP_ADDRESS"] = (new Regex(@"\b(?:\d{1,3}\.){3}\d{1,3}\b", RegexOptions.CultureInvariant), "LIKELY"),
         ["PERSON_NAME"] = (new Regex(@"\b(?:Alice Smith|Bob Jones|Priya Patel|Oliver Brown)\b", RegexOptions.CultureInvariant), "POSSIBLE"),
         ["STREET_ADDRESS"] = (new Regex(@"\b\d{1,4} [A-Z][a-z]+ (?:Street|Road|Lane|Avenue)\b", RegexOptions.CultureInvariant), "LIKELY"),
+        ["DATE_OF_BIRTH"] = (new Regex(@"\b(?:DOB|date of birth|born(?: on)?)\W{0,3}(\d{1,2}/\d{1,2}/\d{2,4})\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase), "LIKELY"),
         ["URL"] = (new Regex(@"https?://\S+", RegexOptions.CultureInvariant), "LIKELY"),
     };
 
@@ -253,6 +254,22 @@ public sealed partial class DlpTestServer : IAsyncDisposable
                 catch (ArgumentException ex)
                 {
                     return Error(400, "INVALID_ARGUMENT", $"Invalid regular expression for \"{name}\": {ex.Message}");
+                }
+
+                // groupIndexes picks the submatch that is the finding; without it the whole match is.
+                var groups = regex.TryGetProperty("groupIndexes", out var gi) ? gi.EnumerateArray().Select(g => g.GetInt32()).ToList() : [];
+                if (groups.Count > 3 || groups.Any(g => g < 0 || g >= compiled.GetGroupNumbers().Length))
+                {
+                    return Error(400, "INVALID_ARGUMENT", $"Invalid groupIndexes for \"{name}\".");
+                }
+
+                if (groups.Count == 0)
+                {
+                    compiled = new Regex("(" + compiled + ")", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                }
+                else if (groups[0] != 1)
+                {
+                    return Error(400, "INVALID_ARGUMENT", $"This double supports groupIndexes [1] only (\"{name}\").");
                 }
 
                 detectors[name] = (compiled, custom.TryGetProperty("likelihood", out var l) ? l.GetString()! : "VERY_LIKELY");

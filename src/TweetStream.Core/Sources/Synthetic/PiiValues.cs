@@ -124,7 +124,8 @@ internal static class PiiValues
         {
             var nine = string.Create(9, r, static (span, rr) =>
             {
-                span[0] = (char)('1' + rr.Next(9));
+                // NHS England issues 400 000 000–499 999 999 and 600 000 000–799 999 999.
+                span[0] = "467"[rr.Next(3)];
                 for (var i = 1; i < span.Length; i++)
                 {
                     span[i] = rr.Digit();
@@ -192,6 +193,152 @@ internal static class PiiValues
         return r.Next(2) == 0
             ? $"2001:db8:{Hextet()}:{Hextet()}::{Hextet()}"
             : $"2001:db8:{Hextet()}:{Hextet()}:{Hextet()}:{Hextet()}:{Hextet()}:{Hextet()}";
+    }
+
+    // Sort codes by bank: Barclays 20, Lloyds 30, HSBC 40, NatWest 60, TSB 77, Santander 09, Monzo 04, RBS 83.
+    private static readonly string[] SortCodeBanks = ["20", "30", "40", "60", "77", "09", "04", "83", "11", "16", "52", "72"];
+
+    private static readonly string[] StreetNames =
+    [
+        "Elmore", "Harcourt", "Baker", "Coldharbour", "Amhurst", "Rye", "Mile End", "Chatsworth", "Stroud Green", "Tollington",
+        "Redchurch", "Wilton", "Cecilia", "Navarino", "Brecknock", "Ferntower", "Gayton", "Rectory", "Evering", "Sutherland",
+        "St John's", "Queen's", "Mortimer", "Arbery", "Wightman", "Rushmore", "Ashwin", "Dunollie", "Lavender", "Priory",
+    ];
+
+    private static readonly string[] StreetWords = ["Street", "Road", "Lane", "Avenue", "Close", "Grove", "Gardens", "Crescent", "Mews", "Place", "Terrace", "Way", "Rd", "St"];
+
+    private static readonly string[] MonthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+    // Letters a registration may carry: never I or Q; Z only in the random part of current marks.
+    private const string RegLetters = "ABCDEFGHJKLMNOPRSTUVWXY";
+    private const string RegionLetters = "ABCDEFGHKLMNOPRSVWY";
+    private const string OldAgeLetters = "ABCDEFGHJKLMNPRSTVWXY";
+
+    public static string SortCode(SyntheticRandom r)
+    {
+        var code = r.Pick(SortCodeBanks) + r.Digit() + r.Digit() + r.Digit() + r.Digit();
+        return r.Next(4) == 0 ? code : $"{code[..2]}-{code[2..4]}-{code[4..]}";
+    }
+
+    public static string AccountNumber(SyntheticRandom r)
+    {
+        var digits = string.Create(8, r, static (span, rr) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = rr.Digit();
+            }
+        });
+        return r.Next(5) == 0 ? digits[..4] + " " + digits[4..] : digits;
+    }
+
+    /// <summary>Nine digits, as UK passports are numbered.</summary>
+    public static string Passport(SyntheticRandom r)
+    {
+        var sb = new StringBuilder(9).Append((char)('1' + r.Next(9)));
+        while (sb.Length < 9)
+        {
+            sb.Append(r.Digit());
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// A DVLA licence number: surname (five, 9-padded), decade, month (+50 for women), day, year digit, two initials (9 when
+    /// there is no middle one), a digit, two check letters; sometimes printed 5-6-5.
+    /// </summary>
+    public static string DrivingLicence(SyntheticRandom r, string first, string last)
+    {
+        var surname = new string([.. last.ToUpperInvariant().Where(char.IsAsciiLetter)]);
+        surname = surname.Length >= 5 ? surname[..5] : surname.PadRight(5, '9');
+        var year = r.Next(1950, 2007);
+        var month = r.Next(1, 13);
+        var day = r.Next(1, DaysIn(month) + 1);
+        var female = r.Next(2) == 0;
+        var middle = r.Next(3) == 0 ? '9' : RegLetters[r.Next(RegLetters.Length)];
+        var value = string.Create(CultureInfo.InvariantCulture,
+            $"{surname}{year / 10 % 10}{month + (female ? 50 : 0):00}{day:00}{year % 10}{char.ToUpperInvariant(first[0])}{middle}9{RegLetters[r.Next(RegLetters.Length)]}{RegLetters[r.Next(RegLetters.Length)]}");
+        return r.Next(4) == 0 ? $"{value[..5]} {value[5..11]} {value[11..]}" : value;
+    }
+
+    /// <summary>Checks the DVLA structure, written apart from the redactor's check so the two cannot share a mistake.</summary>
+    public static bool IsDrivingLicenceValid(string value)
+    {
+        var v = value.Replace(" ", string.Empty, StringComparison.Ordinal);
+        if (v.Length != 16)
+        {
+            return false;
+        }
+
+        var surname = v[..5];
+        var firstNine = surname.IndexOf('9', StringComparison.Ordinal);
+        var letters = firstNine < 0 ? surname : surname[..firstNine];
+        if (letters.Length == 0 || !letters.All(char.IsAsciiLetterUpper) || (firstNine >= 0 && surname[firstNine..].Any(c => c != '9')))
+        {
+            return false;
+        }
+
+        if (!v[5..11].All(char.IsAsciiDigit))
+        {
+            return false;
+        }
+
+        var month = int.Parse(v[6..8], CultureInfo.InvariantCulture) % 50;
+        var day = int.Parse(v[8..10], CultureInfo.InvariantCulture);
+        return int.Parse(v[6..8], CultureInfo.InvariantCulture) is (>= 1 and <= 12) or (>= 51 and <= 62) && day >= 1 && day <= DaysIn(month)
+            && char.IsAsciiLetterUpper(v[11]) && (char.IsAsciiLetterUpper(v[12]) || v[12] == '9') && char.IsAsciiDigit(v[13])
+            && char.IsAsciiLetterUpper(v[14]) && char.IsAsciiLetterUpper(v[15]);
+    }
+
+    private static int DaysIn(int month) => month == 2 ? 28 : month is 4 or 6 or 9 or 11 ? 30 : 31;
+
+    /// <summary>Mostly current marks (AB12 CDE, age 02–26 or 51–75), some prefix (A123 BCD) and suffix (ABC 123D) ones.</summary>
+    public static string VehicleReg(SyntheticRandom r)
+    {
+        char L(string from) => from[r.Next(from.Length)];
+        switch (r.Next(6))
+        {
+            case 0:
+                return $"{L(OldAgeLetters)}{r.Next(1, 1000)} {L(RegLetters)}{L(RegLetters)}{L(RegLetters)}";
+            case 1:
+                return $"{L(RegLetters)}{L(RegLetters)}{L(RegLetters)} {r.Next(1, 1000)}{L(OldAgeLetters)}";
+            default:
+                var age = r.Next(2) == 0 ? r.Next(2, 27) : r.Next(51, 76);
+                var space = r.Next(5) == 0 ? string.Empty : " ";
+                return string.Create(CultureInfo.InvariantCulture, $"{L(RegionLetters)}{L(RegLetters)}{age:00}{space}{L(RegLetters)}{L(RegLetters)}{L(RegLetters + "Z")}");
+        }
+    }
+
+    /// <summary>A birth date as people write it: 14/03/1987, 14.03.1987, 1987-03-14, 14 March 1987, 14th March 1987.</summary>
+    public static string DateOfBirth(SyntheticRandom r)
+    {
+        var year = r.Next(1940, 2011);
+        var month = r.Next(1, 13);
+        var day = r.Next(1, DaysIn(month) + 1);
+        var ordinal = day is 1 or 21 or 31 ? "st" : day is 2 or 22 ? "nd" : day is 3 or 23 ? "rd" : "th";
+        return r.Next(5) switch
+        {
+            0 => string.Create(CultureInfo.InvariantCulture, $"{day:00}/{month:00}/{year}"),
+            1 => string.Create(CultureInfo.InvariantCulture, $"{day:00}.{month:00}.{year}"),
+            2 => string.Create(CultureInfo.InvariantCulture, $"{year}-{month:00}-{day:00}"),
+            3 => string.Create(CultureInfo.InvariantCulture, $"{day} {MonthNames[month - 1]} {year}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{day}{ordinal} {MonthNames[month - 1]} {year}"),
+        };
+    }
+
+    /// <summary>A house number and street, sometimes with a flat before and a postcode after.</summary>
+    public static string Address(SyntheticRandom r)
+    {
+        var number = r.Next(1, 240).ToString(CultureInfo.InvariantCulture) + (r.Next(8) == 0 ? "a" : string.Empty);
+        var street = $"{number} {r.Pick(StreetNames)} {r.Pick(StreetWords)}";
+        var flat = r.Next(4) == 0 ? $"Flat {r.Next(1, 30)}, " : string.Empty;
+        return r.Next(3) switch
+        {
+            0 => flat + street + ", " + Postcode(r),
+            1 => flat + street + ", London " + Postcode(r),
+            _ => flat + street,
+        };
     }
 
     // Deliberately independent of Transforms/Pii/PiiChecksums: the ground truth must not share a bug with the

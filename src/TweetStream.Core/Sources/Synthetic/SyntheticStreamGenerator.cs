@@ -15,8 +15,9 @@ namespace TweetStream.Sources.Synthetic;
 /// line by line, so the size is not bounded by memory.</para>
 /// <para>Stream lines are compact JSON terminated by <c>\r\n</c>, as X sends them. Labels are JSON Lines, one per
 /// good post: <c>{"id":"&lt;data.id&gt;","spans":[{"type":"EMAIL","start":12,"end":31}]}</c>, UTF-16 offsets into
-/// <c>data.text</c>, end exclusive, types EMAIL, PHONE, CARD, IBAN, NINO, NHS, IP, POSTCODE, MENTION
-/// (a MENTION span includes its <c>@</c>).</para>
+/// <c>data.text</c>, end exclusive, types EMAIL, PHONE, CARD, IBAN, NINO, NHS, IP, POSTCODE, MENTION, BANK
+/// (a sort code and an account number are two spans), PASSPORT, DRIVING_LICENCE, VEHICLE_REG, DOB and ADDRESS (an
+/// address span covers its flat and postcode; a MENTION span includes its <c>@</c>).</para>
 /// </remarks>
 internal sealed class SyntheticStreamGenerator
 {
@@ -52,7 +53,8 @@ internal sealed class SyntheticStreamGenerator
     }
 
     /// <summary>PII types exactly as written to the label file.</summary>
-    public static IReadOnlyList<string> PiiTypes { get; } = ["EMAIL", "PHONE", "CARD", "IBAN", "NINO", "NHS", "IP", "POSTCODE", "MENTION"];
+    public static IReadOnlyList<string> PiiTypes { get; } =
+        ["EMAIL", "PHONE", "CARD", "IBAN", "NINO", "NHS", "IP", "POSTCODE", "MENTION", "BANK", "PASSPORT", "DRIVING_LICENCE", "VEHICLE_REG", "DOB", "ADDRESS"];
 
     /// <summary>Writes the stream to <paramref name="output"/> and, when given, the labels to <paramref name="labels"/>.</summary>
     public SyntheticStreamSummary Write(Stream output, Stream? labels)
@@ -200,6 +202,20 @@ internal sealed class SyntheticStreamGenerator
                 return (PiiValues.Postcode(r), "POSTCODE");
             case "IP":
                 return (r.Chance(0.7) ? PiiValues.IPv4(r) : PiiValues.IPv6(r), "IP");
+            case "SORTCODE":
+                return (PiiValues.SortCode(r), "BANK");
+            case "ACCOUNT":
+                return (PiiValues.AccountNumber(r), "BANK");
+            case "PASSPORT":
+                return (PiiValues.Passport(r), "PASSPORT");
+            case "DRIVING_LICENCE":
+                return (PiiValues.DrivingLicence(r, r.Pick(SyntheticTemplates.FirstNames), r.Pick(SyntheticTemplates.LastNames)), "DRIVING_LICENCE");
+            case "VEHICLE_REG":
+                return (PiiValues.VehicleReg(r), "VEHICLE_REG");
+            case "DOB":
+                return (PiiValues.DateOfBirth(r), "DOB");
+            case "ADDRESS":
+                return (PiiValues.Address(r), "ADDRESS");
             case "MENTION":
                 Author other;
                 do
@@ -240,6 +256,15 @@ internal sealed class SyntheticStreamGenerator
                 return ($"{r.Next(1, 9)}.{r.Next(20)}.{r.Next(10)}", null);
             case "status":
                 return (LuhnInvalidStatusId(r), null);
+            case "flight":
+                return (r.Pick(SyntheticTemplates.Airlines) + r.Next(10, 3000).ToString(CultureInfo.InvariantCulture), null);
+            case "order":
+                return (r.Next(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture), null);
+            case "station":
+                return (r.Pick(SyntheticTemplates.Stations), null);
+            case "code":
+                // The shape of a current registration, where nothing says vehicle.
+                return (PiiValues.VehicleReg(r), null);
             case "num":
                 return (r.Next(2, 400).ToString(CultureInfo.InvariantCulture), null);
             default:

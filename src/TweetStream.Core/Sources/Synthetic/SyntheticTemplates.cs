@@ -49,6 +49,10 @@ internal static class SyntheticTemplates
 
     public static readonly string[] Emoji = ["☕", "🚇", "🌧️", "⚽", "🎄", "😂", "🙄", "👀", "🍻", "🌉"];
 
+    public static readonly string[] Airlines = ["BA", "EZY", "U2", "FR", "VS", "LH"];
+
+    public static readonly string[] Stations = ["Baker Street", "Old Street", "Oxford Circus", "Edgware Road", "Tottenham Court Road", "Liverpool Street", "Mile End", "Camden Road"];
+
     public static readonly string[] Ordinary =
     [
         "{weather} over {place} this morning {emoji}",
@@ -68,6 +72,12 @@ internal static class SyntheticTemplates
         "Route {num} bus stuck behind a lorry near {place} again",
         "Sunset from {place} at {time} {emoji}",
         "Still {weather} in SE1, typical November",
+        "Flight {flight} from Heathrow delayed again, {time} now {emoji}",
+        "Meet outside {station} station at {time}",
+        "Order {order} from the shop near {place} still not here",
+        "Booking ref {code} for {event}, see you there",
+        "Born and raised near {place}, moved on {date}",
+        "The {num} bus down {station} is on diversion",
     ];
 
     public static readonly string[] WithPii =
@@ -87,5 +97,15 @@ internal static class SyntheticTemplates
         "{MENTION} are you at {place}? I'm by the entrance",
         "Contact {EMAIL} or {PHONE} for the spare room near {place}",
         "Order confirmed to {POSTCODE}, charged to card {CARD}",
+        "Sort code {SORTCODE} acc {ACCOUNT} for the {event} kitty, cheers",
+        "Pay me back for the {food}: account number {ACCOUNT}",
+        "Lost my passport near {place}, passport no. {PASSPORT}, please RT",
+        "Found a driving licence at {place}: {DRIVING_LICENCE}, DM me",
+        "Car reg {VEHICLE_REG} parked across my drive again {emoji}",
+        "White van {VEHICLE_REG} blocking the bus lane near {place}",
+        "The GP receptionist shouted my DOB {DOB} across the room",
+        "Grandad was born on {DOB} near {place}",
+        "Party at {ADDRESS} on {date}, bring a bottle",
+        "Parcel left at {ADDRESS} instead of mine {emoji}",
     ];
 }

@@ -15,8 +15,14 @@ internal static class PiiEntities
     public const string Postcode = "POSTCODE";
     public const string Url = "URL";
     public const string Mention = "MENTION";
+    public const string Bank = "BANK";
+    public const string Passport = "PASSPORT";
+    public const string DrivingLicence = "DRIVING_LICENCE";
+    public const string VehicleReg = "VEHICLE_REG";
+    public const string Dob = "DOB";
+    public const string Address = "ADDRESS";
 
-    public static readonly string[] All = [Email, Phone, Card, Iban, Nino, Nhs, Ip, Postcode, Url, Mention];
+    public static readonly string[] All = [Email, Phone, Card, Iban, Nino, Nhs, Ip, Postcode, Url, Mention, Bank, Passport, DrivingLicence, VehicleReg, Dob, Address];
 
     public static readonly FrozenSet<string> Known = All.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
@@ -42,6 +48,12 @@ internal static class PiiEntities
                 Postcode => PiiKinds.Postcode,
                 Url => PiiKinds.Url,
                 Mention => PiiKinds.Mention,
+                Bank => PiiKinds.Bank,
+                Passport => PiiKinds.Passport,
+                DrivingLicence => PiiKinds.DrivingLicence,
+                VehicleReg => PiiKinds.VehicleReg,
+                Dob => PiiKinds.Dob,
+                Address => PiiKinds.Address,
                 _ => PiiKinds.None,
             };
         }
@@ -64,16 +76,22 @@ internal enum PiiKinds
     Postcode = 128,
     Url = 256,
     Mention = 512,
-    All = 1023,
+    Bank = 1024,
+    Passport = 2048,
+    DrivingLicence = 4096,
+    VehicleReg = 8192,
+    Dob = 16384,
+    Address = 32768,
+    All = 65535,
 
     /// <summary>Options switch: redact the user-info part of URLs.</summary>
-    UrlCredentials = 1024,
+    UrlCredentials = 1 << 20,
 
     /// <summary>Options switch: redact the values of tracking and secret query parameters.</summary>
-    UrlTrackingTokens = 2048,
+    UrlTrackingTokens = 1 << 21,
 
     /// <summary>Options switch: also redact outward codes standing alone (SE15, NW3, W1T).</summary>
-    PostcodeDistricts = 4096,
+    PostcodeDistricts = 1 << 22,
 }
 
 /// <summary>A recognised entity: its type name and UTF-16 range in the original text, end exclusive.</summary>

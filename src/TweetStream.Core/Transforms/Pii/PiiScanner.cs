@@ -11,7 +11,7 @@ internal readonly record struct PiiCandidate(string Type, int Start, int End, in
 /// characters (URLs, the only unbounded read, move the cursor past what they read), so a pass is linear
 /// in the text length whatever the input: there is no backtracking to exploit.
 /// </summary>
-internal static class PiiScanner
+internal static partial class PiiScanner
 {
     // Priorities: a structure that validates (checksum, registry) beats a looser one over the same characters.
     private const int UrlPriority = 100;
@@ -118,6 +118,12 @@ internal static class PiiScanner
 
             if (char.IsAsciiDigit(c) || ((c == '+' || c == '(') && i + 1 < text.Length && (char.IsAsciiDigit(text[i + 1]) || text[i + 1] == '+')))
             {
+                if ((kinds & RecordKinds) != 0)
+                {
+                    // "(10/10/1980)": the number run starts at the bracket and jumps past it, so try the digit here.
+                    ScanRecordsAtDigit(text, char.IsAsciiDigit(c) ? i : i + 1, kinds, output);
+                }
+
                 if (NumberLeftOk(text, i))
                 {
                     if ((kinds & PiiKinds.Ip) != 0)
@@ -149,6 +155,11 @@ internal static class PiiScanner
 
             if (char.IsAsciiLetter(c) && (i == 0 || text[i - 1] is not ('#' or '@' or '$' or '/')))
             {
+                if ((kinds & RecordKinds) != 0)
+                {
+                    ScanRecordsAtLetter(text, i, kinds, output);
+                }
+
                 if ((kinds & PiiKinds.Iban) != 0)
                 {
                     TryIban(text, i, output);
@@ -1064,27 +1075,11 @@ internal static class PiiScanner
         var outwardShort = i;
         var outwardLong = i < text.Length && char.IsAsciiLetterOrDigit(text[i]) ? i + 1 : -1;
 
-        // Full postcode: outward, optional space, inward digit + two letters. Longest outward first.
-        foreach (var outwardEnd in (ReadOnlySpan<int>)[outwardLong, outwardShort])
+        var full = FullPostcodeEnd(text, start, outwardLong, outwardShort);
+        if (full > 0)
         {
-            if (outwardEnd < 0)
-            {
-                continue;
-            }
-
-            var j = outwardEnd;
-            if (j < text.Length && text[j] == ' ')
-            {
-                j++;
-            }
-
-            if (j + 3 <= text.Length && char.IsAsciiDigit(text[j]) && InwardLetters.Contains(char.ToUpperInvariant(text[j + 1]))
-                && InwardLetters.Contains(char.ToUpperInvariant(text[j + 2])) && (j + 3 == text.Length || !IsWordChar(text[j + 3]))
-                && SameCase(text[start..(j + 3)]))
-            {
-                output.Add(new PiiCandidate(PiiEntities.Postcode, start, j + 3, PostcodePriority));
-                return;
-            }
+            output.Add(new PiiCandidate(PiiEntities.Postcode, start, full, PostcodePriority));
+            return;
         }
 
         if (!districts)
@@ -1120,6 +1115,58 @@ internal static class PiiScanner
 
             return;
         }
+    }
+
+    /// <summary>The end of a full postcode (outward, optional space, inward) at <paramref name="start"/>, or -1.</summary>
+    private static int FullPostcodeEnd(ReadOnlySpan<char> text, int start)
+    {
+        var i = start;
+        while (i < text.Length && i - start < 2 && char.IsAsciiLetter(text[i]))
+        {
+            i++;
+        }
+
+        if (i == start || i >= text.Length || !char.IsAsciiDigit(text[i]) || (start > 0 && IsWordChar(text[start - 1])))
+        {
+            return -1;
+        }
+
+        Span<char> area = stackalloc char[2];
+        var areaLength = text[start..i].ToUpperInvariant(area);
+        if (!AreaLookup.Contains(area[..areaLength]))
+        {
+            return -1;
+        }
+
+        i++;
+        return FullPostcodeEnd(text, start, i < text.Length && char.IsAsciiLetterOrDigit(text[i]) ? i + 1 : -1, i);
+    }
+
+    // Longest outward first; the inward code is a digit and two letters after an optional space.
+    private static int FullPostcodeEnd(ReadOnlySpan<char> text, int start, int outwardLong, int outwardShort)
+    {
+        foreach (var outwardEnd in (ReadOnlySpan<int>)[outwardLong, outwardShort])
+        {
+            if (outwardEnd < 0)
+            {
+                continue;
+            }
+
+            var j = outwardEnd;
+            if (j < text.Length && text[j] == ' ')
+            {
+                j++;
+            }
+
+            if (j + 3 <= text.Length && char.IsAsciiDigit(text[j]) && InwardLetters.Contains(char.ToUpperInvariant(text[j + 1]))
+                && InwardLetters.Contains(char.ToUpperInvariant(text[j + 2])) && (j + 3 == text.Length || !IsWordChar(text[j + 3]))
+                && SameCase(text[start..(j + 3)]))
+            {
+                return j + 3;
+            }
+        }
+
+        return -1;
     }
 
     private static bool SameCase(ReadOnlySpan<char> s) => !s.ContainsAnyInRange('a', 'z') || !s.ContainsAnyInRange('A', 'Z');

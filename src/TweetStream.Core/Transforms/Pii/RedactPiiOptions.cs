@@ -7,7 +7,11 @@ namespace TweetStream;
 /// Entity type names: <c>EMAIL</c>, <c>PHONE</c> (international and UK national), <c>CARD</c> (Luhn),
 /// <c>IBAN</c> (mod 97), <c>NINO</c> (UK National Insurance, prefix rules), <c>NHS</c> (mod 11),
 /// <c>IP</c> (v4 and v6), <c>POSTCODE</c> (UK, full and outward-only), <c>URL</c> (credentials and
-/// tracking tokens inside links) and <c>MENTION</c> (<c>@handle</c>, hashed with the handle-hashing key).
+/// tracking tokens inside links), <c>MENTION</c> (<c>@handle</c>, hashed with the handle-hashing key), <c>BANK</c>
+/// (UK sort codes and account numbers, each its own span), <c>PASSPORT</c> (after the word passport),
+/// <c>DRIVING_LICENCE</c> (the DVLA's 16 characters, structure checked), <c>VEHICLE_REG</c> (current, prefix and suffix
+/// marks near a vehicle word), <c>DOB</c> (a date after "DOB", "date of birth", "born") and <c>ADDRESS</c> (house
+/// number or name and street, with flat and postcode; landmarks, stations and venues are left alone).
 /// </remarks>
 public sealed class RedactPiiOptions
 {

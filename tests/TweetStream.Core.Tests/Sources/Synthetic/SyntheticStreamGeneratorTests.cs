@@ -145,8 +145,33 @@ public sealed partial class SyntheticStreamGeneratorTests
         "POSTCODE" => PostcodePattern().IsMatch(value),
         // Another pool user (never the author); X handles are 1-15 word characters.
         "MENTION" => MentionPattern().IsMatch(value) && value[1..] != author,
+        "BANK" => SortCodePattern().IsMatch(value) || AccountPattern().IsMatch(value),
+        "PASSPORT" => PassportPattern().IsMatch(value),
+        "DRIVING_LICENCE" => PiiValues.IsDrivingLicenceValid(value),
+        "VEHICLE_REG" => RegistrationPattern().IsMatch(value),
+        "DOB" => DateOfBirthPattern().IsMatch(value),
+        "ADDRESS" => AddressPattern().IsMatch(value),
         _ => false,
     };
+
+    [GeneratedRegex(@"^(0[1-9]|[1-9][0-9])(-[0-9]{2}-[0-9]{2}|[0-9]{4})$")]
+    private static partial Regex SortCodePattern();
+
+    [GeneratedRegex(@"^[0-9]{8}$|^[0-9]{4} [0-9]{4}$")]
+    private static partial Regex AccountPattern();
+
+    [GeneratedRegex(@"^[1-9][0-9]{8}$")]
+    private static partial Regex PassportPattern();
+
+    // Current (age 02-26 or 51-75), prefix and suffix marks; never I or Q.
+    [GeneratedRegex(@"^[A-HJ-PR-Y][A-HJ-PR-Y](0[2-9]|1[0-9]|2[0-6]|5[1-9]|6[0-9]|7[0-5]) ?[A-HJ-PR-Z]{3}$|^[A-HJ-NPR-TV-Y][1-9][0-9]{0,2} [A-HJ-PR-Y]{3}$|^[A-HJ-PR-Y]{3} [1-9][0-9]{0,2}[A-HJ-NPR-TV-Y]$")]
+    private static partial Regex RegistrationPattern();
+
+    [GeneratedRegex(@"^([0-3][0-9][/.][01][0-9][/.](19|20)[0-9]{2}|(19|20)[0-9]{2}-[01][0-9]-[0-3][0-9]|[1-9][0-9]?(st|nd|rd|th)? (January|February|March|April|May|June|July|August|September|October|November|December) (19|20)[0-9]{2})$")]
+    private static partial Regex DateOfBirthPattern();
+
+    [GeneratedRegex(@"^(Flat [0-9]+, )?[1-9][0-9]*a? [A-Z][A-Za-z' ]+ (Street|Road|Lane|Avenue|Close|Grove|Gardens|Crescent|Mews|Place|Terrace|Way|Rd|St)(, (London )?[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2})?$")]
+    private static partial Regex AddressPattern();
 
     [Fact]
     public void Generated_values_pass_their_checksums_and_the_validators_reject_corruptions()
@@ -166,6 +191,10 @@ public sealed partial class SyntheticStreamGeneratorTests
             Assert.True(PiiValues.IsNhsValid(nhs));
             Assert.False(PiiValues.IsNhsValid(CorruptLastDigit(nhs)));
 
+            var licence = PiiValues.DrivingLicence(r, "Sam", "Li");
+            Assert.True(PiiValues.IsDrivingLicenceValid(licence), licence);
+            Assert.False(PiiValues.IsDrivingLicenceValid(licence.Replace(" ", string.Empty, StringComparison.Ordinal)[..6] + "13" + licence.Replace(" ", string.Empty, StringComparison.Ordinal)[8..]));
+
             var nino = PiiValues.Nino(r);
             Assert.True(PiiValues.IsNinoPrefixValid(nino));
             Assert.Matches(NinoPattern(), nino);
@@ -177,6 +206,10 @@ public sealed partial class SyntheticStreamGeneratorTests
         Assert.True(PiiValues.IsLuhnValid("4111 1111 1111 1111"));
         Assert.False(PiiValues.IsNinoPrefixValid("QQ123456C"));
         Assert.False(PiiValues.IsNinoPrefixValid("GB123456A"));
+        Assert.True(PiiValues.IsDrivingLicenceValid("MORGA753116SM9IJ"));
+        Assert.True(PiiValues.IsDrivingLicenceValid("LI999 805058 WX9CD"));
+        Assert.False(PiiValues.IsDrivingLicenceValid("MORGA702306SM9IJ")); // 30 February
+        Assert.False(PiiValues.IsDrivingLicenceValid("M9RGA753116SM9IJ")); // letters after the padding
     }
 
     private static string CorruptLastDigit(string value)

@@ -225,6 +225,14 @@ public sealed class PiiRecognizerTests
     [InlineData(':', ":")]
     [InlineData('h', "ttp://")]
     [InlineData('(', "at)a [dot] ")]
+    [InlineData('D', "OB 1/1/1990 born on 3rd of May ")]
+    [InlineData('c', "ar reg AB12 CDE A123 BCD ABC 123D ")]
+    [InlineData('F', "lat 1, Rose Court, 2 A B C D Road, London ")]
+    [InlineData('s', "ort code 20-00-00 acc 12345678 ")]
+    [InlineData('M', "ORGA753116SM9IJ MORGA 753116 SM9IJ ")]
+    [InlineData('1', " Aa Bb Cc Dd Ee Street station ")]
+    [InlineData('p', "assport no. 123456789 A1234567 ")]
+    [InlineData('A', "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa Cottage, ")]
     public void A_64_KiB_adversarial_text_is_processed(char head, string tail)
     {
         // The scanner reads each position a bounded number of times; these are the shapes that would make a

@@ -84,6 +84,41 @@ public sealed class RedactPiiTests
     }
 
     [Fact]
+    public async Task Counts_the_uk_record_types_in_the_pipeline_metrics_like_the_others()
+    {
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new PipelineMetrics(provider.GetRequiredService<IMeterFactory>());
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, metrics.Redacted))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "type")
+                {
+                    counts[(string)tag.Value!] = counts.GetValueOrDefault((string)tag.Value!) + value;
+                }
+            }
+        });
+        listener.Start();
+
+        var text = "sort code 20-00-00 acc 12345678, DOB 14/03/1987, licence MORGA753116SM9IJ, car reg LK19 ZXP, passport 925374810, at 5 Mill Lane";
+        var committed = await RunAsync([PostWith(text)], new RedactPii(new RedactPiiOptions(), Keys, metrics, "test"));
+
+        Assert.Equal(
+            new Dictionary<string, long> { ["BANK"] = 2, ["DOB"] = 1, ["DRIVING_LICENCE"] = 1, ["VEHICLE_REG"] = 1, ["PASSPORT"] = 1, ["ADDRESS"] = 1 },
+            counts);
+        Assert.Equal(["ADDRESS", "BANK", "DOB", "DRIVING_LICENCE", "PASSPORT", "VEHICLE_REG"], Assert.Single(committed).PiiTypes);
+    }
+
+    [Fact]
     public void Redacting_twice_changes_nothing_more()
     {
         var redactor = new PiiRedactor(new RedactPiiOptions(), Keys.Key);
