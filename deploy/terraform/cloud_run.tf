@@ -35,6 +35,14 @@ resource "google_cloud_run_v2_service" "ingest" {
       }
 
       env {
+        name  = "TWEETSTREAM_ROLLOUT"
+        value = var.rollout
+      }
+      env {
+        name  = "TweetStream__Hashing__KeyId"
+        value = var.hashing_key_id
+      }
+      env {
         name  = "TweetStream__Source"
         value = var.ingest_source
       }
@@ -164,6 +172,14 @@ resource "google_cloud_run_v2_service" "function" {
       }
 
       env {
+        name  = "TWEETSTREAM_ROLLOUT"
+        value = var.rollout
+      }
+      env {
+        name  = "TweetStream__Hashing__KeyId"
+        value = var.hashing_key_id
+      }
+      env {
         name  = "TweetStream__Sinks"
         value = var.load_sink
       }
@@ -279,6 +295,10 @@ resource "google_cloud_run_v2_service" "dashboard" {
         cpu_idle = true
       }
 
+      env {
+        name  = "TWEETSTREAM_ROLLOUT"
+        value = var.rollout
+      }
       env {
         name  = "TweetStream__Store"
         value = "bigquery"

@@ -155,3 +155,15 @@ variable "github_repository" {
   type        = string
   default     = ""
 }
+
+variable "hashing_key_id" {
+  description = "TweetStream:Hashing:KeyId, the prefix of every hash (k1:…); change it when you add a new hashing key version."
+  type        = string
+  default     = "k1"
+}
+
+variable "rollout" {
+  description = "Any new value starts new revisions of all services, which read the latest secret versions (see Rotating secrets in docs/deploy.md)."
+  type        = string
+  default     = "1"
+}

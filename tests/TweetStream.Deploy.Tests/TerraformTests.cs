@@ -349,7 +349,8 @@ public sealed partial class TerraformTests
     [GeneratedRegex(@"secret_data|_version\b|private_key|google_service_account_key|nonsensitive")]
     private static partial Regex SecretMaterial();
 
-    [GeneratedRegex(@"token|password|secret|hashing_key|private", RegexOptions.IgnoreCase)]
+    // Names that would hold a secret value (an id such as hashing_key_id is not one).
+    [GeneratedRegex(@"^(?!.*_id$).*(token|password|secret|hashing_key|private)", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
 
     [GeneratedRegex(@"BearerToken|Hashing__Key$|PasswordHash|Password$|ClientSecret|AccessToken")]
