@@ -4,17 +4,15 @@ resource "google_pubsub_topic" "posts" {
   project = var.project_id
   name    = var.topic_id
   labels  = local.labels
-  # Pub/Sub's own default; the subscription keeps what is unacknowledged.
-  message_retention_duration = "604800s"
+  # No topic retention (it would bill storage for every message): the subscriptions keep what is unacknowledged.
 
   depends_on = [google_project_service.apis]
 }
 
 resource "google_pubsub_topic" "dead_letter" {
-  project                    = var.project_id
-  name                       = "${var.topic_id}-dead-letter"
-  labels                     = local.labels
-  message_retention_duration = "604800s"
+  project = var.project_id
+  name    = "${var.topic_id}-dead-letter"
+  labels  = local.labels
 
   depends_on = [google_project_service.apis]
 }
