@@ -46,6 +46,33 @@ internal static class BigQueryPostSchema
 
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
+    /// <summary>
+    /// <see cref="Fields"/> as the JSON array that <c>bq mk --schema</c> and Terraform's <c>google_bigquery_table.schema</c>
+    /// take; deploy/terraform/schema/posts.json is this text, so the deployed table cannot drift from the code.
+    /// </summary>
+    public static string ToSchemaJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        // Relaxed escaping: the text is a file people read, never embedded in HTML.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, IndentSize = 2, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartArray();
+            foreach (var field in Fields)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name"u8, field.Name);
+                writer.WriteString("type"u8, field.Type);
+                writer.WriteString("mode"u8, field.Mode);
+                writer.WriteString("description"u8, field.Description);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan).ReplaceLineEndings("\n") + "\n";
+    }
+
     private static BqTableFieldSchema Field(string name, string type, string mode, string description) =>
         new() { Name = name, Type = type, Mode = mode, Description = description };
 
