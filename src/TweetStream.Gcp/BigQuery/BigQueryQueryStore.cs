@@ -25,9 +25,9 @@ internal sealed class BigQueryQueryStore : IPostStore
         ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1);
         var pageSize = Math.Min(query.PageSize, _maxPageSize);
         var offset = (long)(query.Page - 1) * pageSize;
-        var range = Range(query.From, query.To, query.Filter);
+        var range = Range(query.From, query.To, query.Filter, out var search);
         var (schema, rows, _) = await _runner.RunAsync(
-            BigQuerySql.For(BigQuerySql.Page, _api.QualifiedTable),
+            BigQuerySql.For(search ? BigQuerySql.PageSearch : BigQuerySql.Page, _api.QualifiedTable),
             [
                 .. range,
                 // Without a cursor the keyset condition reads "created_at < @to", which the range already holds.
@@ -51,8 +51,8 @@ internal sealed class BigQueryQueryStore : IPostStore
         if (rows.Count == 0 && (offset > 0 || query.After is not null))
         {
             var (countSchema, countRows, _) = await _runner.RunAsync(
-                BigQuerySql.For(BigQuerySql.Count, _api.QualifiedTable),
-                [.. range],
+                BigQuerySql.For(search ? BigQuerySql.CountSearch : BigQuerySql.Count, _api.QualifiedTable),
+                range,
                 cancellationToken).ConfigureAwait(false);
             total = countRows.Count > 0 ? ParseInt64(Cell(countRows[0].F ?? [], Columns(countSchema), "total_count")) : 0;
         }
@@ -63,10 +63,11 @@ internal sealed class BigQueryQueryStore : IPostStore
     public async ValueTask<PostStatistics> GetStatisticsAsync(PostStatisticsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        var range = Range(query.From, query.To, query.Filter, out var search);
         var (schema, rows, _) = await _runner.RunAsync(
-            BigQuerySql.For(BigQuerySql.Statistics, _api.QualifiedTable),
+            BigQuerySql.For(search ? BigQuerySql.StatisticsSearch : BigQuerySql.Statistics, _api.QualifiedTable),
             [
-                .. Range(query.From, query.To, query.Filter),
+                .. range,
                 BigQueryQueryRunner.Int64("shift", query.HourOffset.Ticks / 10),
                 BigQueryQueryRunner.Int64("top", Math.Clamp(query.TopHashtags, 0, 100)),
             ],
@@ -104,16 +105,26 @@ internal sealed class BigQueryQueryStore : IPostStore
         return new PostStatistics(hours, types) { PostsBySource = sources, TopHashtags = tags };
     }
 
-    /// <summary>@from, @to and the filter's parameters (see <see cref="BigQuerySql.FilterParameters"/>).</summary>
-    private static BqQueryParameter[] Range(DateTimeOffset from, DateTimeOffset to, PostFilter? filter) =>
-    [
-        BigQueryQueryRunner.Timestamp("from", from),
-        BigQueryQueryRunner.Timestamp("to", to),
-        BigQueryQueryRunner.String("source", filter?.Source?.Trim() ?? string.Empty),
-        BigQueryQueryRunner.String("hashtag", filter?.Hashtag?.Trim().TrimStart('#') ?? string.Empty),
-        BigQueryQueryRunner.String("pii_type", filter?.RedactionType?.Trim() ?? string.Empty),
-        BigQueryQueryRunner.StringArray("words", filter?.Words() ?? []),
-    ];
+    /// <summary>@from, @to and the filter's parameters (see <see cref="BigQuerySql.FilterParameters"/>), and @words when the filter searches.</summary>
+    private static List<BqQueryParameter> Range(DateTimeOffset from, DateTimeOffset to, PostFilter? filter, out bool search)
+    {
+        List<BqQueryParameter> parameters =
+        [
+            BigQueryQueryRunner.Timestamp("from", from),
+            BigQueryQueryRunner.Timestamp("to", to),
+            BigQueryQueryRunner.String("source", filter?.Source?.Trim() ?? string.Empty),
+            BigQueryQueryRunner.String("hashtag", filter?.Hashtag?.Trim().TrimStart('#') ?? string.Empty),
+            BigQueryQueryRunner.String("pii_type", filter?.RedactionType?.Trim() ?? string.Empty),
+        ];
+        var words = filter?.Words() ?? [];
+        search = words.Count > 0;
+        if (search)
+        {
+            parameters.Add(BigQueryQueryRunner.StringArray("words", words));
+        }
+
+        return parameters;
+    }
 
     private static Dictionary<string, int> Columns(BqTableSchema schema)
     {

@@ -1038,7 +1038,7 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
         }
 
         var quoted = "`" + tableName + "`";
-        var template = new[] { BigQuerySql.Page, BigQuerySql.Count, BigQuerySql.Statistics, BigQuerySql.Delete }
+        var template = new[] { BigQuerySql.Page, BigQuerySql.PageSearch, BigQuerySql.Count, BigQuerySql.CountSearch, BigQuerySql.Statistics, BigQuerySql.StatisticsSearch, BigQuerySql.Delete }
             .FirstOrDefault(t => BigQuerySql.For(t, quoted) == sql)
             ?? throw new QueryException("This double only understands TweetStream's statements; got: " + sql[..Math.Min(60, sql.Length)]);
 
@@ -1058,10 +1058,11 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
             }
         }
 
-        string[] range = ["from:TIMESTAMP", "to:TIMESTAMP", .. BigQuerySql.FilterParameters];
-        var expected = template == BigQuerySql.Page ? [.. range, "after_at:TIMESTAMP", "after_id:STRING", "limit:INT64", "offset:INT64"]
+        var searching = template == BigQuerySql.PageSearch || template == BigQuerySql.CountSearch || template == BigQuerySql.StatisticsSearch;
+        string[] range = ["from:TIMESTAMP", "to:TIMESTAMP", .. BigQuerySql.FilterParameters, .. searching ? [BigQuerySql.WordsParameter] : Array.Empty<string>()];
+        var expected = template == BigQuerySql.Page || template == BigQuerySql.PageSearch ? [.. range, "after_at:TIMESTAMP", "after_id:STRING", "limit:INT64", "offset:INT64"]
             : template == BigQuerySql.Delete ? ["since:TIMESTAMP", "ids:ARRAY<STRING>"]
-            : template == BigQuerySql.Statistics ? [.. range, "shift:INT64", "top:INT64"]
+            : template == BigQuerySql.Statistics || template == BigQuerySql.StatisticsSearch ? [.. range, "shift:INT64", "top:INT64"]
             : range;
         if (parameters.Count != expected.Length)
         {
@@ -1112,7 +1113,7 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
                 .Select(g => g.OrderByDescending(r => r["received_at"] is { } x ? ParseTimestamp(x.GetValue<string>()) : null).First());
             var gone = table.Rows.Where(r => Created(r) >= from && Deleted(r)).Select(r => r["id"]!.GetValue<string>()).ToHashSet();
             // The filter as the statement states it; CONTAINS_SUBSTR is case-insensitive.
-            var (source, hashtag, piiType, words) = (Str("source"), Str("hashtag"), Str("pii_type"), Strings("words"));
+            var (source, hashtag, piiType, words) = (Str("source"), Str("hashtag"), Str("pii_type"), searching ? Strings("words") : []);
             static IEnumerable<string> Array(JsonObject r, string column) => (r[column]?.AsArray() ?? []).Select(v => v!.GetValue<string>());
             var kept = live.Where(r => !gone.Contains(r["id"]!.GetValue<string>()))
                 .Where(r => source.Length == 0 || r["source"]?.GetValue<string>() == source)
@@ -1121,12 +1122,12 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
                 .Where(r => words.All(w => (r["text"]?.GetValue<string>() ?? string.Empty).Contains(w, StringComparison.OrdinalIgnoreCase)))
                 .ToList();
 
-            if (template == BigQuerySql.Count)
+            if (template == BigQuerySql.Count || template == BigQuerySql.CountSearch)
             {
                 return new QueryState { Schema = Schema(("total_count", "INTEGER", "NULLABLE")), Rows = [new JsonObject { ["total_count"] = kept.Count }], Int64Timestamps = int64, MaxResults = maxResults, Location = location };
             }
 
-            if (template == BigQuerySql.Statistics)
+            if (template == BigQuerySql.Statistics || template == BigQuerySql.StatisticsSearch)
             {
                 const long HourMicros = 3_600_000_000;
                 var shift = I64("shift");
