@@ -47,6 +47,7 @@ internal static class DashboardEndpoints
         api.MapGet("/posts", GetPosts);
         api.MapGet("/stats", GetStats);
         api.MapGet("/tail", Tail);
+        api.MapGet("/export.csv", DashboardExport.Export);
         return root;
     }
 
@@ -80,10 +81,13 @@ internal static class DashboardEndpoints
         {
             DashboardLog.LoginThrottled(logger);
             context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Results.Problem(
-                statusCode: StatusCodes.Status429TooManyRequests,
-                title: "Too many login attempts",
-                detail: "Too many login attempts from this address; wait a minute and try again.");
+            // A browser posted this form: answer with the form again, not a JSON problem it would show raw.
+            return RenderLogin(
+                context,
+                antiforgery,
+                options.Value,
+                "Too many sign-in attempts from this address. Wait a minute, then try again.",
+                StatusCodes.Status429TooManyRequests);
         }
 
         if (!context.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false))
@@ -143,6 +147,8 @@ internal static class DashboardEndpoints
         var o = options.Value;
         var query = context.Request.Query;
         if (!TryReadRange(query, o, time, out var from, out var to, out var error)
+            || !TryReadFilter(query, out var filter, out error)
+            || !TryReadCursor(query, out var after, out error)
             || !TryReadInt(query, "page", 1, 1, int.MaxValue, out var page, out error)
             || !TryReadInt(query, "pageSize", o.DefaultPageSize, 1, o.MaxPageSize, out var pageSize, out error))
         {
@@ -154,38 +160,54 @@ internal static class DashboardEndpoints
             return BadQuery("page is beyond the last possible page.");
         }
 
-        var result = await store.QueryAsync(new PostQuery(from, to, page, pageSize), context.RequestAborted).ConfigureAwait(false);
+        var result = await store.QueryAsync(new PostQuery(from, to, page, pageSize) { After = after, Filter = filter }, context.RequestAborted).ConfigureAwait(false);
         var items = new PostDto[result.Items.Count];
         for (var i = 0; i < items.Length; i++)
         {
             items[i] = PostDto.From(result.Items[i]);
         }
 
-        return Results.Json(new PostsResponse(items, result.TotalCount, page, pageSize), DashboardJsonContext.Default.PostsResponse);
+        // "to" is the bound this page used: the client sends it back with "after" so later pages read the same range.
+        return Results.Json(
+            new PostsResponse(items, result.TotalCount, page, result.PageSize, from, to, result.Next is { } next ? FormatCursor(next) : null),
+            DashboardJsonContext.Default.PostsResponse);
     }
 
     private static async Task<IResult> GetStats(HttpContext context, IPostStore store, IOptions<DashboardOptions> options, TimeProvider time)
     {
-        if (!TryReadRange(context.Request.Query, options.Value, time, out var from, out var to, out var error))
+        var query = context.Request.Query;
+        if (!TryReadRange(query, options.Value, time, out var from, out var to, out var error)
+            || !TryReadFilter(query, out var filter, out error)
+            || !TryReadInt(query, "tzOffset", 0, -840, 840, out var offsetMinutes, out error, allowSign: true))
         {
             return BadQuery(error);
         }
 
-        var stats = await store.GetStatisticsAsync(from, to, context.RequestAborted).ConfigureAwait(false);
+        var offset = TimeSpan.FromMinutes(offsetMinutes);
+        var stats = await store.GetStatisticsAsync(
+            new PostStatisticsQuery(from, to) { Filter = filter, HourOffset = offset },
+            context.RequestAborted).ConfigureAwait(false);
         var counts = new Dictionary<DateTimeOffset, long>();
         foreach (var (hour, count) in stats.PostsPerHour)
         {
-            counts[TruncateToHour(hour)] = counts.GetValueOrDefault(TruncateToHour(hour)) + count;
+            var key = TruncateToHour(hour, offset);
+            counts[key] = counts.GetValueOrDefault(key) + count;
         }
 
-        // Every hour of the range, zeros included, so the chart needs no gap logic.
+        // Every hour of the range, zeros included, so the chart needs no gap logic. The range is at most
+        // MaxRange long, and the loop stops before DateTimeOffset.MaxValue (a range ending in year 9999).
         var hours = new List<HourCount>();
         long total = 0;
-        for (var hour = TruncateToHour(from); hour < to; hour = hour.AddHours(1))
+        var last = DateTimeOffset.MaxValue.AddHours(-1);
+        for (var hour = TruncateToHour(from, offset); hour < to; hour = hour.AddHours(1))
         {
             var count = counts.GetValueOrDefault(hour);
             total += count;
             hours.Add(new HourCount(hour, count));
+            if (hour >= last)
+            {
+                break;
+            }
         }
 
         var redactions = stats.RedactionsByType
@@ -193,7 +215,15 @@ internal static class DashboardEndpoints
             .ThenBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => new TypeCount(p.Key, p.Value))
             .ToArray();
-        return Results.Json(new StatsResponse(from, to, total, hours, redactions), DashboardJsonContext.Default.StatsResponse);
+        var sources = stats.PostsBySource
+            .OrderByDescending(p => p.Value)
+            .ThenBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new NameCount(p.Key, p.Value))
+            .ToArray();
+        var hashtags = stats.TopHashtags.Select(p => new NameCount(p.Key, p.Value)).ToArray();
+        return Results.Json(
+            new StatsResponse(from, to, total, hours, redactions) { PostsBySource = sources, TopHashtags = hashtags },
+            DashboardJsonContext.Default.StatsResponse);
     }
 
     private static async Task Tail(
@@ -288,16 +318,78 @@ internal static class DashboardEndpoints
         }
     }
 
-    private static IResult BadQuery(string? detail) =>
+    internal static IResult BadQuery(string? detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid query", detail: detail);
 
     private static string Prefix(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<DashboardEndpointMetadata>()?.Prefix ?? string.Empty;
 
-    private static DateTimeOffset TruncateToHour(DateTimeOffset value)
+    /// <summary>The start (UTC) of the hour holding <paramref name="value"/> on a clock <paramref name="offset"/> from UTC.</summary>
+    internal static DateTimeOffset TruncateToHour(DateTimeOffset value, TimeSpan offset)
     {
-        var utc = value.ToUniversalTime();
-        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+        var ticks = value.UtcTicks + offset.Ticks;
+        var start = ticks - (((ticks % TimeSpan.TicksPerHour) + TimeSpan.TicksPerHour) % TimeSpan.TicksPerHour) - offset.Ticks;
+        return new DateTimeOffset(Math.Clamp(start, DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
+    }
+
+    internal static string FormatCursor(PostCursor cursor) =>
+        cursor.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + "." + cursor.Id;
+
+    private static bool TryReadCursor(IQueryCollection query, out PostCursor? cursor, out string? error)
+    {
+        cursor = null;
+        error = null;
+        var text = query["after"].ToString();
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || text.Length > 300 || dot == text.Length - 1
+            || !long.TryParse(text.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            error = "after is not a cursor from this API's \"next\".";
+            return false;
+        }
+
+        cursor = new PostCursor(new DateTimeOffset(ticks, TimeSpan.Zero), text[(dot + 1)..]);
+        return true;
+    }
+
+    internal static bool TryReadFilter(IQueryCollection query, out PostFilter? filter, out string? error)
+    {
+        filter = null;
+        error = null;
+        var text = query["q"].ToString().Trim();
+        var source = query["source"].ToString().Trim();
+        var hashtag = query["hashtag"].ToString().Trim().TrimStart('#');
+        var type = query["pii"].ToString().Trim();
+        if (text.Length > PostFilter.MaxTextLength)
+        {
+            error = string.Create(CultureInfo.InvariantCulture, $"q is longer than {PostFilter.MaxTextLength} characters.");
+            return false;
+        }
+
+        var candidate = new PostFilter(text, source, hashtag, type);
+        if (candidate.Words().Count < text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length)
+        {
+            error = string.Create(CultureInfo.InvariantCulture, $"q has more than {PostFilter.MaxWords} words.");
+            return false;
+        }
+
+        foreach (var (name, value) in new[] { ("source", source), ("hashtag", hashtag), ("pii", type) })
+        {
+            if (value.Length > 100 || value.Any(char.IsControl))
+            {
+                error = name + " must be at most 100 printable characters.";
+                return false;
+            }
+        }
+
+        filter = candidate.IsEmpty ? null : candidate;
+        return true;
     }
 
     internal static bool TryParseDate(string text, out DateTimeOffset value) =>
@@ -308,7 +400,7 @@ internal static class DashboardEndpoints
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
             out value);
 
-    private static bool TryReadRange(IQueryCollection query, DashboardOptions options, TimeProvider time, out DateTimeOffset from, out DateTimeOffset to, out string? error)
+    internal static bool TryReadRange(IQueryCollection query, DashboardOptions options, TimeProvider time, out DateTimeOffset from, out DateTimeOffset to, out string? error)
     {
         from = to = default;
         var fromText = query["from"].ToString();
@@ -349,7 +441,7 @@ internal static class DashboardEndpoints
         return true;
     }
 
-    private static bool TryReadInt(IQueryCollection query, string name, int fallback, int min, int max, out int value, out string? error)
+    internal static bool TryReadInt(IQueryCollection query, string name, int fallback, int min, int max, out int value, out string? error, bool allowSign = false)
     {
         var text = query[name].ToString();
         error = null;
@@ -359,7 +451,7 @@ internal static class DashboardEndpoints
             return true;
         }
 
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) || value < min || value > max)
+        if (!int.TryParse(text, allowSign ? NumberStyles.AllowLeadingSign : NumberStyles.None, CultureInfo.InvariantCulture, out value) || value < min || value > max)
         {
             error = string.Create(CultureInfo.InvariantCulture, $"{name} must be a whole number from {min} to {max}.");
             return false;

@@ -25,13 +25,21 @@ internal sealed record PostDto(
         post.PiiTypes);
 }
 
-internal sealed record PostsResponse(IReadOnlyList<PostDto> Items, long Total, int Page, int PageSize);
+/// <summary>One page; <c>Next</c> is the <c>after</c> cursor of the following page (null on the last), <c>To</c> the bound to keep while paging.</summary>
+internal sealed record PostsResponse(IReadOnlyList<PostDto> Items, long Total, int Page, int PageSize, DateTimeOffset From, DateTimeOffset To, string? Next);
+
+internal sealed record NameCount(string Name, long Count);
 
 internal sealed record HourCount(DateTimeOffset Hour, long Count);
 
 internal sealed record TypeCount(string Type, long Count);
 
-internal sealed record StatsResponse(DateTimeOffset From, DateTimeOffset To, long Total, IReadOnlyList<HourCount> PostsPerHour, IReadOnlyList<TypeCount> RedactionsByType);
+internal sealed record StatsResponse(DateTimeOffset From, DateTimeOffset To, long Total, IReadOnlyList<HourCount> PostsPerHour, IReadOnlyList<TypeCount> RedactionsByType)
+{
+    public IReadOnlyList<NameCount> PostsBySource { get; init; } = [];
+
+    public IReadOnlyList<NameCount> TopHashtags { get; init; } = [];
+}
 
 internal sealed record TailGap(long Skipped);
 

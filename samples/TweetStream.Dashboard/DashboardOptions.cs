@@ -44,6 +44,10 @@ public sealed class DashboardOptions
     [Range(1, 10_000)]
     public int DefaultPageSize { get; set; } = 50;
 
+    /// <summary>Most rows one CSV export writes; a larger range is cut there (the response says so in <c>X-Export-Truncated</c>). Default 10,000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxExportRows { get; set; } = 10_000;
+
     /// <summary>Password login attempts allowed per client IP address per minute; more get 429. Default 5.</summary>
     [Range(1, 1_000)]
     public int LoginAttemptsPerMinute { get; set; } = 5;

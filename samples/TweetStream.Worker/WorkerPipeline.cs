@@ -97,6 +97,7 @@ internal static class WorkerPipeline
                             o.Pace = false;
                             o.Loop = false;
                             o.RebaseTimestamps = false;
+                            o.Backfill = TimeSpan.Zero;
                         }
                     });
                     break;

@@ -81,6 +81,11 @@ public sealed class LoginTests
         Assert.Equal((HttpStatusCode)429, throttled.StatusCode);
         Assert.True(throttled.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         SecurityAssert.HasSecurityHeaders(throttled);
+        // The browser shows the login page again with a message, not a JSON problem document.
+        Assert.Equal("text/html", throttled.Content.Headers.ContentType!.MediaType);
+        var page = await throttled.Content.ReadAsStringAsync();
+        Assert.Contains("id=\"password\"", page, StringComparison.Ordinal);
+        Assert.Contains("Too many sign-in attempts", page, StringComparison.Ordinal);
 
         host.Time.Advance(TimeSpan.FromMinutes(1));
         using var accepted = await DashboardHost.PostLoginAsync(host.Client, DashboardHost.TestPassword, token);

@@ -28,6 +28,11 @@ public sealed partial class OnceTests
 
         // The store holds every written post once, and the key was generated beside it, not in the repository.
         Assert.Equal(written, CountRows(Path.Combine(dir.Path, "data", "tweetstream.db")));
+        // A batch run keeps the recording as it is: its own day (2026-11-26) and its own ids, however the demo replays.
+        var (first, final, passIds) = Span(Path.Combine(dir.Path, "data", "tweetstream.db"));
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(first.Date, TimeSpan.Zero));
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(final.Date, TimeSpan.Zero));
+        Assert.Equal(0, passIds);
         Assert.True(File.Exists(Path.Combine(dir.Path, "data", "hashing.key")));
         Assert.Contains("generated a random one", stdout, StringComparison.Ordinal);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir.Path, "data", "deadletters"), "*.jsonl"));
@@ -76,6 +81,18 @@ public sealed partial class OnceTests
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("Unknown sink 'nowhere'", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The first and last created_at (UTC) and how many ids a rebased loop pass renamed.</summary>
+    internal static (DateTime First, DateTime Last, long PassIds) Span(string db)
+    {
+        using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(created_at), MAX(created_at), SUM(id GLOB '*-r[0-9]*.[0-9]*') FROM posts WHERE deleted_at IS NULL";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)).UtcDateTime, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)).UtcDateTime, reader.GetInt64(2));
     }
 
     private static long CountRows(string db)

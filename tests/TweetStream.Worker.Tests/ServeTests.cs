@@ -50,6 +50,15 @@ public sealed class ServeTests
             Assert.True(File.Exists(Path.Combine(dir.Path, "data", "dashboard-password.hash")));
             Assert.Contains(output, l => l.Contains("generated a login password", StringComparison.Ordinal));
             await WaitFor(() => File.Exists(Path.Combine(dir.Path, "data", "tweetstream.db")), process, output);
+
+            // The demo fills the dashboard's default view at once: the first pass is spread over the last 24 hours,
+            // and later passes add posts under fresh ids instead of moving the earlier ones.
+            var db = Path.Combine(dir.Path, "data", "tweetstream.db");
+            await WaitFor(() => TryRead(() => OnceTests.Span(db).PassIds > 0), process, output);
+            var (first, last, _) = OnceTests.Span(db);
+            var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+            Assert.InRange(first, now.AddHours(-24.5), now.AddHours(-23));
+            Assert.InRange(last, now.AddMinutes(-5), now.AddMinutes(1));
         }
         finally
         {
@@ -67,6 +76,23 @@ public sealed class ServeTests
             },
             what,
             details: () => "output: " + string.Join('\n', output));
+
+    // The store is written while it is read: a read that meets the file mid-creation counts as "not yet".
+    private static bool TryRead(Func<bool> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     private static int FreePort()
     {

@@ -88,6 +88,13 @@ internal sealed class BigQueryQueryRunner
         ParameterValue = new BqQueryParameterValue { Value = value.ToString(CultureInfo.InvariantCulture) },
     };
 
+    public static BqQueryParameter String(string name, string value) => new()
+    {
+        Name = name,
+        ParameterType = new BqQueryParameterType { Type = "STRING" },
+        ParameterValue = new BqQueryParameterValue { Value = value },
+    };
+
     public static BqQueryParameter StringArray(string name, IEnumerable<string> values) => new()
     {
         Name = name,

@@ -25,11 +25,14 @@ internal sealed class BigQueryQueryStore : IPostStore
         ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1);
         var pageSize = Math.Min(query.PageSize, _maxPageSize);
         var offset = (long)(query.Page - 1) * pageSize;
+        var range = Range(query.From, query.To, query.Filter, out var search);
         var (schema, rows, _) = await _runner.RunAsync(
-            BigQuerySql.For(BigQuerySql.Page, _api.QualifiedTable),
+            BigQuerySql.For(search ? BigQuerySql.PageSearch : BigQuerySql.Page, _api.QualifiedTable),
             [
-                BigQueryQueryRunner.Timestamp("from", query.From),
-                BigQueryQueryRunner.Timestamp("to", query.To),
+                .. range,
+                // Without a cursor the keyset condition reads "created_at < @to", which the range already holds.
+                BigQueryQueryRunner.Timestamp("after_at", query.After?.CreatedAt ?? query.To),
+                BigQueryQueryRunner.String("after_id", query.After?.Id ?? string.Empty),
                 BigQueryQueryRunner.Int64("limit", pageSize),
                 BigQueryQueryRunner.Int64("offset", offset),
             ],
@@ -45,11 +48,11 @@ internal sealed class BigQueryQueryStore : IPostStore
             total = ParseInt64(Cell(cells, columns, "total_count"));
         }
 
-        if (rows.Count == 0 && offset > 0)
+        if (rows.Count == 0 && (offset > 0 || query.After is not null))
         {
             var (countSchema, countRows, _) = await _runner.RunAsync(
-                BigQuerySql.For(BigQuerySql.Count, _api.QualifiedTable),
-                [BigQueryQueryRunner.Timestamp("from", query.From), BigQueryQueryRunner.Timestamp("to", query.To)],
+                BigQuerySql.For(search ? BigQuerySql.CountSearch : BigQuerySql.Count, _api.QualifiedTable),
+                range,
                 cancellationToken).ConfigureAwait(false);
             total = countRows.Count > 0 ? ParseInt64(Cell(countRows[0].F ?? [], Columns(countSchema), "total_count")) : 0;
         }
@@ -57,32 +60,70 @@ internal sealed class BigQueryQueryStore : IPostStore
         return new PostPage(items, total, query.Page, pageSize);
     }
 
-    public async ValueTask<PostStatistics> GetStatisticsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public async ValueTask<PostStatistics> GetStatisticsAsync(PostStatisticsQuery query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        var range = Range(query.From, query.To, query.Filter, out var search);
         var (schema, rows, _) = await _runner.RunAsync(
-            BigQuerySql.For(BigQuerySql.Statistics, _api.QualifiedTable),
-            [BigQueryQueryRunner.Timestamp("from", from), BigQueryQueryRunner.Timestamp("to", to)],
+            BigQuerySql.For(search ? BigQuerySql.StatisticsSearch : BigQuerySql.Statistics, _api.QualifiedTable),
+            [
+                .. range,
+                BigQueryQueryRunner.Int64("shift", query.HourOffset.Ticks / 10),
+                BigQueryQueryRunner.Int64("top", Math.Clamp(query.TopHashtags, 0, 100)),
+            ],
             cancellationToken).ConfigureAwait(false);
         var columns = Columns(schema);
         var hours = new List<KeyValuePair<DateTimeOffset, long>>();
         var types = new Dictionary<string, long>(StringComparer.Ordinal);
+        var sources = new Dictionary<string, long>(StringComparer.Ordinal);
+        var tags = new List<KeyValuePair<string, long>>();
         foreach (var row in rows)
         {
             var cells = row.F ?? [];
             var key = Cell(cells, columns, "k").GetString() ?? string.Empty;
             var n = ParseInt64(Cell(cells, columns, "n"));
-            if (Cell(cells, columns, "kind").GetString() == "hour")
+            switch (Cell(cells, columns, "kind").GetString())
             {
-                hours.Add(new(DateTimeOffset.UnixEpoch.AddTicks(long.Parse(key, NumberStyles.Integer, CultureInfo.InvariantCulture) * 10), n));
-            }
-            else
-            {
-                types[key] = n;
+                case "hour":
+                    hours.Add(new(DateTimeOffset.UnixEpoch.AddTicks(long.Parse(key, NumberStyles.Integer, CultureInfo.InvariantCulture) * 10), n));
+                    break;
+                case "source":
+                    sources[key] = n;
+                    break;
+                case "tag":
+                    tags.Add(new(key, n));
+                    break;
+                default:
+                    types[key] = n;
+                    break;
             }
         }
 
         hours.Sort((a, b) => a.Key.CompareTo(b.Key));
-        return new PostStatistics(hours, types);
+        // UNION ALL keeps no order: sort the top hashtags as the statement ranked them.
+        tags.Sort((a, b) => b.Value != a.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Key, b.Key));
+        return new PostStatistics(hours, types) { PostsBySource = sources, TopHashtags = tags };
+    }
+
+    /// <summary>@from, @to and the filter's parameters (see <see cref="BigQuerySql.FilterParameters"/>), and @words when the filter searches.</summary>
+    private static List<BqQueryParameter> Range(DateTimeOffset from, DateTimeOffset to, PostFilter? filter, out bool search)
+    {
+        List<BqQueryParameter> parameters =
+        [
+            BigQueryQueryRunner.Timestamp("from", from),
+            BigQueryQueryRunner.Timestamp("to", to),
+            BigQueryQueryRunner.String("source", filter?.Source?.Trim() ?? string.Empty),
+            BigQueryQueryRunner.String("hashtag", filter?.Hashtag?.Trim().TrimStart('#') ?? string.Empty),
+            BigQueryQueryRunner.String("pii_type", filter?.RedactionType?.Trim() ?? string.Empty),
+        ];
+        var words = filter?.Words() ?? [];
+        search = words.Count > 0;
+        if (search)
+        {
+            parameters.Add(BigQueryQueryRunner.StringArray("words", words));
+        }
+
+        return parameters;
     }
 
     private static Dictionary<string, int> Columns(BqTableSchema schema)

@@ -109,7 +109,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         var page = await store.QueryAsync(Everything(), default);
         Assert.Equal(["x:2"], page.Items.Select(p => p.Id));
         Assert.Equal(1, page.TotalCount);
-        Assert.Empty((await store.GetStatisticsAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, default)).RedactionsByType);
+        Assert.Empty((await store.GetStatisticsAsync(new PostStatisticsQuery(DateTimeOffset.MinValue, DateTimeOffset.MaxValue), default)).RedactionsByType);
     }
 
     [Fact]
@@ -179,6 +179,119 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Keyset_pages_neither_repeat_nor_skip_while_newer_posts_arrive()
+    {
+        using var store = CreateStore();
+        var posts = Enumerable.Range(0, 30).Select(i => SinkPosts.Hashed(i, SinkPosts.T0.AddMinutes(i))).ToArray();
+        posts[12] = posts[12] with { CreatedAt = posts[11].CreatedAt }; // a tie: the id orders it
+        await store.WriteAsync(SinkPosts.Batch(posts), default);
+        var (from, to) = (SinkPosts.T0, SinkPosts.T0.AddHours(1));
+        var expected = posts.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id, StringComparer.Ordinal).Select(p => p.Id).ToList();
+
+        var seen = new List<string>();
+        PostCursor? after = null;
+        for (var round = 0; round < 20; round++)
+        {
+            var page = await store.QueryAsync(new PostQuery(from, to, 1, 4) { After = after }, default);
+            seen.AddRange(page.Items.Select(p => p.Id));
+            if (page.Next is null)
+            {
+                break;
+            }
+
+            after = page.Next;
+            // A newer post lands inside the fixed range between two pages: offset paging would repeat a row.
+            await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(100 + round, SinkPosts.T0.AddMinutes(59).AddSeconds(-round))), default);
+        }
+
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public async Task Full_text_search_finds_words_as_prefixes_in_the_redacted_text_and_treats_operators_as_text()
+    {
+        using var store = CreateStore();
+        await store.WriteAsync(SinkPosts.Batch(
+            SinkPosts.Hashed(1) with { Text = "Tea at the Shard, call [UK_PHONE]" },
+            SinkPosts.Hashed(2) with { Text = "Rain over the Thames" },
+            SinkPosts.Hashed(3) with { Text = "Café near the shard\" OR \"rain" },
+            SinkPosts.Hashed(4) with { Text = "shard tea" }), default);
+        await store.WriteAsync(SinkPosts.Batch(Post.Tombstone("x:4", "x", SinkPosts.T0.AddHours(1))), default);
+
+        async Task<string[]> Search(string text) =>
+            [.. (await store.QueryAsync(Everything() with { Filter = new PostFilter(Text: text) }, default)).Items.Select(p => p.Id)];
+
+        Assert.Equal(["x:3", "x:1"], await Search("SHARD"));
+        Assert.Equal(["x:1"], await Search("sha tea"));          // every word, each as a prefix
+        Assert.Equal(["x:3"], await Search("cafe"));             // diacritics folded
+        Assert.Equal(["x:1"], await Search("uk_phone"));         // the redaction marker is text like any other
+        Assert.Empty(await Search("\"shard\" OR rain NEAR(x)")); // operators are words, not syntax
+        Assert.Equal(["x:3", "x:2", "x:1"], await Search("!!"));  // nothing searchable: no text filter
+
+        // A post's new text replaces its old words.
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(2) with { Text = "Sunny now" }), default);
+        Assert.Empty(await Search("thames"));
+        Assert.Equal(["x:2"], await Search("sunny"));
+    }
+
+    [Fact]
+    public async Task Filters_by_source_hashtag_and_redaction_type_narrow_pages_and_statistics()
+    {
+        using var store = CreateStore();
+        var posts = Enumerable.Range(0, 12).Select(i => SinkPosts.Hashed(i, SinkPosts.T0.AddMinutes(10 * i), i % 3 == 0 ? ["UK_PHONE"] : []) with
+        {
+            Source = i % 4 == 0 ? "mastodon" : "x",
+            Hashtags = i % 2 == 0 ? ["London", "Tea"] : ["london"],
+        }).ToArray();
+        await store.WriteAsync(SinkPosts.Batch(posts), default);
+        var filter = new PostFilter(Source: "mastodon", Hashtag: "#TEA", RedactionType: "UK_PHONE");
+
+        var page = await store.QueryAsync(Everything() with { Filter = filter }, default);
+        var stats = await store.GetStatisticsAsync(new PostStatisticsQuery(SinkPosts.T0, SinkPosts.T0.AddDays(1)) { Filter = filter with { Source = null } }, default);
+        var all = await store.GetStatisticsAsync(new PostStatisticsQuery(SinkPosts.T0, SinkPosts.T0.AddDays(1)) { TopHashtags = 2 }, default);
+
+        Assert.Equal(["x:0"], page.Items.Select(p => p.Id));
+        Assert.Equal(1, page.TotalCount);
+        Assert.Equal(2, stats.PostsPerHour.Sum(h => h.Value)); // posts 0 and 6
+        Assert.Equal(new Dictionary<string, long> { ["mastodon"] = 3, ["x"] = 9 }, all.PostsBySource);
+        Assert.Equal([new("london", 12L), new KeyValuePair<string, long>("tea", 6)], all.TopHashtags);
+    }
+
+    [Fact]
+    public async Task Hours_can_start_on_the_half_hour_for_a_viewer_in_Kolkata()
+    {
+        using var store = CreateStore();
+        // 08:40 UTC is 14:10 in Kolkata (+05:30).
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1, new DateTimeOffset(2026, 11, 26, 8, 40, 0, TimeSpan.Zero))), default);
+
+        var utc = await store.GetStatisticsAsync(new PostStatisticsQuery(SinkPosts.T0.AddDays(-1), SinkPosts.T0.AddDays(1)), default);
+        var kolkata = await store.GetStatisticsAsync(new PostStatisticsQuery(SinkPosts.T0.AddDays(-1), SinkPosts.T0.AddDays(1)) { HourOffset = TimeSpan.FromMinutes(330) }, default);
+
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero), Assert.Single(utc.PostsPerHour).Key);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 8, 30, 0, TimeSpan.Zero), Assert.Single(kolkata.PostsPerHour).Key);
+    }
+
+    [Fact]
+    public async Task A_version_1_database_is_migrated_and_its_posts_become_searchable()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        RawDb.Scalar(DbPath, """
+            CREATE TABLE posts (id TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, created_at INTEGER NOT NULL, received_at INTEGER,
+                author_id_hash TEXT NOT NULL, author_hash TEXT NOT NULL, text TEXT NOT NULL, lang TEXT, hashtags TEXT NOT NULL,
+                matched_rules TEXT NOT NULL, pii_types TEXT NOT NULL, url TEXT, deleted_at INTEGER) STRICT, WITHOUT ROWID;
+            CREATE INDEX posts_created_at ON posts (created_at) WHERE deleted_at IS NULL;
+            INSERT INTO posts VALUES ('x:old', 'x', 1795687200000, NULL, 'k1:a', 'k1:b', 'an older post about Borough Market', 'en', '["london"]', '[]', '[]', NULL, NULL);
+            PRAGMA user_version = 1;
+            """);
+        using var store = CreateStore();
+
+        var page = await store.QueryAsync(Everything() with { Filter = new PostFilter(Text: "borough") }, default);
+
+        Assert.Equal(["x:old"], page.Items.Select(p => p.Id));
+        Assert.Equal((long)SqliteStore.SchemaVersion, RawDb.Scalar(DbPath, "PRAGMA user_version"));
+    }
+
+    [Fact]
     public async Task Range_bounds_compare_instants_whatever_the_offset()
     {
         using var store = CreateStore();
@@ -218,7 +331,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
             SinkPosts.Hashed(6, h10.AddHours(5), "CREDIT_CARD")), default);
         await store.WriteAsync(SinkPosts.Batch(Post.Tombstone("x:5", "x", h10.AddHours(6))), default);
 
-        var stats = await store.GetStatisticsAsync(h10, h10.AddHours(5), default);
+        var stats = await store.GetStatisticsAsync(new PostStatisticsQuery(h10, h10.AddHours(5)), default);
 
         Assert.Equal(
             new KeyValuePair<DateTimeOffset, long>[] { new(h10, 2), new(h10.AddHours(1), 1), new(h10.AddHours(3), 1) },

@@ -36,25 +36,28 @@ public sealed class FakePostStore : IPostStore
         Interlocked.Increment(ref _queryCount);
         lock (_gate)
         {
-            var matching = _posts
-                .Where(p => !p.IsTombstone && p.CreatedAt >= query.From && p.CreatedAt < query.To)
+            var matching = Matching(query.From, query.To, query.Filter)
                 .OrderByDescending(p => p.CreatedAt)
                 .ThenByDescending(p => p.Id, StringComparer.Ordinal)
                 .ToList();
-            var items = matching.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToList();
+            var after = query.After is { } a
+                ? matching.Where(p => p.CreatedAt < a.CreatedAt || (p.CreatedAt == a.CreatedAt && string.CompareOrdinal(p.Id, a.Id) < 0))
+                : matching;
+            var items = after.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToList();
             return ValueTask.FromResult(new PostPage(items, matching.Count, query.Page, query.PageSize));
         }
     }
 
-    public ValueTask<PostStatistics> GetStatisticsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public ValueTask<PostStatistics> GetStatisticsAsync(PostStatisticsQuery query, CancellationToken cancellationToken)
     {
-        RequireUtc(from, to);
-        StatisticsQueries.Enqueue((from, to));
+        RequireUtc(query.From, query.To);
+        StatisticsQueries.Enqueue((query.From, query.To));
+        StatisticsRequests.Enqueue(query);
         lock (_gate)
         {
-            var matching = _posts.Where(p => !p.IsTombstone && p.CreatedAt >= from && p.CreatedAt < to).ToList();
+            var matching = Matching(query.From, query.To, query.Filter).ToList();
             var perHour = matching
-                .GroupBy(p => new DateTimeOffset(p.CreatedAt.Year, p.CreatedAt.Month, p.CreatedAt.Day, p.CreatedAt.Hour, 0, 0, TimeSpan.Zero))
+                .GroupBy(p => DashboardEndpoints.TruncateToHour(p.CreatedAt, query.HourOffset))
                 .OrderBy(g => g.Key)
                 .Select(g => new KeyValuePair<DateTimeOffset, long>(g.Key, g.Count()))
                 .ToList();
@@ -62,9 +65,27 @@ public sealed class FakePostStore : IPostStore
                 .SelectMany(p => p.PiiTypes.Distinct())
                 .GroupBy(t => t)
                 .ToDictionary(g => g.Key, g => (long)g.Count());
-            return ValueTask.FromResult(new PostStatistics(perHour, byType));
+            var bySource = matching.GroupBy(p => p.Source).ToDictionary(g => g.Key, g => (long)g.Count());
+            var tags = matching
+                .SelectMany(p => p.Hashtags.Select(h => h.ToLowerInvariant()).Distinct())
+                .GroupBy(t => t)
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Take(query.TopHashtags)
+                .Select(g => new KeyValuePair<string, long>(g.Key, g.Count()))
+                .ToList();
+            return ValueTask.FromResult(new PostStatistics(perHour, byType) { PostsBySource = bySource, TopHashtags = tags });
         }
     }
+
+    public ConcurrentQueue<PostStatisticsQuery> StatisticsRequests { get; } = new();
+
+    private IEnumerable<Post> Matching(DateTimeOffset from, DateTimeOffset to, PostFilter? filter) =>
+        _posts.Where(p => !p.IsTombstone && p.CreatedAt >= from && p.CreatedAt < to
+            && (filter is null || (
+                (string.IsNullOrEmpty(filter.Source) || p.Source == filter.Source)
+                && (string.IsNullOrEmpty(filter.Hashtag) || p.Hashtags.Contains(filter.Hashtag, StringComparer.OrdinalIgnoreCase))
+                && (string.IsNullOrEmpty(filter.RedactionType) || p.PiiTypes.Contains(filter.RedactionType))
+                && filter.Words().All(w => p.Text.Contains(w, StringComparison.OrdinalIgnoreCase)))));
 
     private static void RequireUtc(DateTimeOffset from, DateTimeOffset to)
     {
@@ -83,6 +104,7 @@ public sealed class FakePostStore : IPostStore
         Text = text,
         Author = new PostAuthor("k1:id", handle) { IsHashed = hashed },
         MatchedRules = ["london"],
+        Hashtags = text.Contains("#london", StringComparison.Ordinal) ? ["london"] : [],
         PiiTypes = piiTypes,
     };
 }

@@ -81,11 +81,85 @@ public sealed class BigQueryQueryStoreTests : IAsyncLifetime
         Assert.DoesNotContain("2026", sql, StringComparison.Ordinal);
         Assert.EndsWith("LIMIT @limit OFFSET @offset", sql, StringComparison.Ordinal);
         var parameters = body.GetProperty("queryParameters").EnumerateArray()
-            .ToDictionary(p => p.GetProperty("name").GetString()!, p => (Type: p.GetProperty("parameterType").GetProperty("type").GetString(), Value: p.GetProperty("parameterValue").GetProperty("value").GetString()));
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => (Type: p.GetProperty("parameterType").GetProperty("type").GetString(), Value: p.GetProperty("parameterValue").TryGetProperty("value", out var v) ? v.GetString() : null));
         Assert.Equal(("TIMESTAMP", "2026-11-24T00:00:00.000000Z"), parameters["from"]);
         Assert.Equal(("TIMESTAMP", "2026-11-25T00:00:00.000000Z"), parameters["to"]);
         Assert.Equal(("INT64", "10"), parameters["limit"]);
         Assert.Equal(("INT64", "10"), parameters["offset"]);
+        Assert.Equal(("STRING", string.Empty), parameters["source"]);
+        // Without a search the text column is not named: its bytes are not billed.
+        Assert.DoesNotContain("words", parameters.Keys);
+        Assert.DoesNotContain("CONTAINS_SUBSTR", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("text", sql[..sql.IndexOf("SELECT id,", StringComparison.Ordinal)], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keyset_pages_neither_repeat_nor_skip_while_newer_posts_arrive()
+    {
+        var posts = await SeedAsync();
+        var store = Store(_server);
+        var (from, to) = (Day1, Day1.AddDays(4));
+        var expected = posts.OrderByDescending(p => p.CreatedAt).Select(p => p.Id).ToList();
+
+        var seen = new List<string>();
+        PostCursor? after = null;
+        for (var round = 0; round < 20; round++)
+        {
+            var page = await store.QueryAsync(new PostQuery(from, to, 1, 7) { After = after }, CancellationToken.None);
+            seen.AddRange(page.Items.Select(p => p.Id));
+            if (page.Next is null)
+            {
+                break;
+            }
+
+            after = page.Next;
+            // A newer post lands inside the fixed range between two pages: offset paging would repeat a row.
+            await StreamingSink(_server).WriteAsync(new SinkBatch([Post(1000 + round, to.AddMinutes(-1 - round))]), CancellationToken.None);
+        }
+
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public async Task Search_and_filters_travel_as_parameters_and_narrow_pages_and_statistics()
+    {
+        var posts = Enumerable.Range(0, 12).Select(i => Post(i, Day1.AddMinutes(10 * i), text: i % 2 == 0 ? $"Tea at the Shard {i} '; DROP TABLE x; --" : $"rain again {i}", pii: i % 3 == 0 ? ["PHONE"] : []) with
+        {
+            Source = i % 4 == 0 ? "mastodon" : "x",
+            Hashtags = i % 2 == 0 ? ["London", "Tea"] : ["london"],
+        }).ToArray();
+        await StreamingSink(_server).WriteAsync(new SinkBatch(posts), CancellationToken.None);
+        var store = Store(_server);
+        var filter = new PostFilter(Text: "shard DROP", Source: "mastodon", Hashtag: "#tea", RedactionType: "PHONE");
+
+        var page = await store.QueryAsync(new PostQuery(Day1, Day1.AddDays(1)) { Filter = filter }, CancellationToken.None);
+        var stats = await store.GetStatisticsAsync(new PostStatisticsQuery(Day1, Day1.AddDays(1)) { Filter = filter with { Source = null } }, CancellationToken.None);
+        var all = await store.GetStatisticsAsync(new PostStatisticsQuery(Day1, Day1.AddDays(1)) { TopHashtags = 1 }, CancellationToken.None);
+
+        // Even, a multiple of 4 and of 3: posts 0 and 0+12k; only post 0 here.
+        Assert.Equal(["x:0"], page.Items.Select(p => p.Id));
+        Assert.Equal(1, page.TotalCount);
+        Assert.Equal(2, stats.PostsPerHour.Sum(h => h.Value)); // posts 0 and 6
+        Assert.Equal(new Dictionary<string, long> { ["mastodon"] = 3, ["x"] = 9 }, all.PostsBySource);
+        Assert.Equal([new KeyValuePair<string, long>("london", 12)], all.TopHashtags);
+        var sql = _server.Requests.Where(r => r.Operation == "query").Select(r => r.Body!.Value.GetProperty("query").GetString()!).ToList();
+        Assert.StartsWith("-- tweetstream:page-search", sql[0], StringComparison.Ordinal);
+        Assert.StartsWith("-- tweetstream:stats-search", sql[1], StringComparison.Ordinal);
+        Assert.StartsWith("-- tweetstream:stats\n", sql[2], StringComparison.Ordinal);
+        Assert.All(sql, q => Assert.DoesNotContain("DROP", q, StringComparison.Ordinal));
+        Assert.All(sql, q => Assert.DoesNotContain("mastodon", q, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Hours_can_start_on_the_half_hour_for_a_viewer_in_Kolkata()
+    {
+        await StreamingSink(_server).WriteAsync(new SinkBatch([Post(1, Day1.AddHours(8).AddMinutes(40))]), CancellationToken.None);
+
+        var stats = await Store(_server).GetStatisticsAsync(
+            new PostStatisticsQuery(Day1, Day1.AddDays(1)) { HourOffset = TimeSpan.FromMinutes(330) }, CancellationToken.None);
+
+        // 08:40 UTC is 14:10 in Kolkata: the bar is Kolkata's 14:00, which is 08:30 UTC.
+        Assert.Equal(Day1.AddHours(8).AddMinutes(30), Assert.Single(stats.PostsPerHour).Key);
     }
 
     [Fact]
@@ -95,7 +169,7 @@ public sealed class BigQueryQueryStoreTests : IAsyncLifetime
         var store = Store(_server);
 
         var page = await store.QueryAsync(new PostQuery(Day1, Day1.AddDays(4)), CancellationToken.None);
-        var stats = await store.GetStatisticsAsync(Day1, Day1.AddDays(4), CancellationToken.None);
+        var stats = await store.GetStatisticsAsync(new PostStatisticsQuery(Day1, Day1.AddDays(4)), CancellationToken.None);
 
         Assert.Equal(60, page.TotalCount);
         Assert.Equal(60, stats.PostsPerHour.Sum(h => h.Value));
@@ -116,7 +190,7 @@ public sealed class BigQueryQueryStoreTests : IAsyncLifetime
         var from = Day1;
         var to = Day1.AddHours(10);
 
-        var stats = await store.GetStatisticsAsync(from, to, CancellationToken.None);
+        var stats = await store.GetStatisticsAsync(new PostStatisticsQuery(from, to), CancellationToken.None);
 
         var inRange = posts.Where(p => p.CreatedAt >= from && p.CreatedAt < to).ToList();
         var expectedHours = inRange.GroupBy(p => new DateTimeOffset(p.CreatedAt.Year, p.CreatedAt.Month, p.CreatedAt.Day, p.CreatedAt.Hour, 0, 0, TimeSpan.Zero))

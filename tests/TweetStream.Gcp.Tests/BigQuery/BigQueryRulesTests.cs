@@ -88,7 +88,7 @@ public sealed class BigQueryRulesTests
     [Fact]
     public void Every_statement_filters_the_partition_column_on_each_scan()
     {
-        foreach (var template in new[] { BigQuerySql.Page, BigQuerySql.Count, BigQuerySql.Statistics, BigQuerySql.Delete })
+        foreach (var template in new[] { BigQuerySql.Page, BigQuerySql.PageSearch, BigQuerySql.Count, BigQuerySql.CountSearch, BigQuerySql.Statistics, BigQuerySql.StatisticsSearch, BigQuerySql.Delete })
         {
             var sql = BigQuerySql.For(template, "`p.d.t`");
             var scans = sql.Split("`p.d.t`")[1..];

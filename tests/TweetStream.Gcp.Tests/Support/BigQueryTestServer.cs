@@ -1028,7 +1028,7 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
         }
 
         var quoted = "`" + tableName + "`";
-        var template = new[] { BigQuerySql.Page, BigQuerySql.Count, BigQuerySql.Statistics, BigQuerySql.Delete }
+        var template = new[] { BigQuerySql.Page, BigQuerySql.PageSearch, BigQuerySql.Count, BigQuerySql.CountSearch, BigQuerySql.Statistics, BigQuerySql.StatisticsSearch, BigQuerySql.Delete }
             .FirstOrDefault(t => BigQuerySql.For(t, quoted) == sql)
             ?? throw new QueryException("This double only understands TweetStream's statements; got: " + sql[..Math.Min(60, sql.Length)]);
 
@@ -1048,9 +1048,12 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
             }
         }
 
-        var expected = template == BigQuerySql.Page ? new[] { "from:TIMESTAMP", "to:TIMESTAMP", "limit:INT64", "offset:INT64" }
+        var searching = template == BigQuerySql.PageSearch || template == BigQuerySql.CountSearch || template == BigQuerySql.StatisticsSearch;
+        string[] range = ["from:TIMESTAMP", "to:TIMESTAMP", .. BigQuerySql.FilterParameters, .. searching ? [BigQuerySql.WordsParameter] : Array.Empty<string>()];
+        var expected = template == BigQuerySql.Page || template == BigQuerySql.PageSearch ? [.. range, "after_at:TIMESTAMP", "after_id:STRING", "limit:INT64", "offset:INT64"]
             : template == BigQuerySql.Delete ? ["since:TIMESTAMP", "ids:ARRAY<STRING>"]
-            : ["from:TIMESTAMP", "to:TIMESTAMP"];
+            : template == BigQuerySql.Statistics || template == BigQuerySql.StatisticsSearch ? [.. range, "shift:INT64", "top:INT64"]
+            : range;
         if (parameters.Count != expected.Length)
         {
             throw new QueryException($"Expected parameters {string.Join(", ", expected)}, got {string.Join(", ", parameters.Keys)}");
@@ -1075,6 +1078,10 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
         DateTimeOffset Ts(string name) => ParseTimestamp(parameters[name].GetProperty("parameterValue").GetProperty("value").GetString()!)
             ?? throw new QueryException($"Invalid TIMESTAMP value for parameter '{name}'");
         long I64(string name) => long.Parse(parameters[name].GetProperty("parameterValue").GetProperty("value").GetString()!, CultureInfo.InvariantCulture);
+        string Str(string name) => parameters[name].GetProperty("parameterValue").TryGetProperty("value", out var v) ? v.GetString()! : throw new QueryException($"Query parameter '{name}' is NULL");
+        string[] Strings(string name) => parameters[name].GetProperty("parameterValue").TryGetProperty("arrayValues", out var a)
+            ? [.. a.EnumerateArray().Select(v => v.GetProperty("value").GetString()!)]
+            : [];
 
         lock (_gate)
         {
@@ -1095,26 +1102,47 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
                 .GroupBy(r => r["id"]!.GetValue<string>())
                 .Select(g => g.OrderByDescending(r => r["received_at"] is { } x ? ParseTimestamp(x.GetValue<string>()) : null).First());
             var gone = table.Rows.Where(r => Created(r) >= from && Deleted(r)).Select(r => r["id"]!.GetValue<string>()).ToHashSet();
-            var kept = live.Where(r => !gone.Contains(r["id"]!.GetValue<string>())).ToList();
+            // The filter as the statement states it; CONTAINS_SUBSTR is case-insensitive.
+            var (source, hashtag, piiType, words) = (Str("source"), Str("hashtag"), Str("pii_type"), searching ? Strings("words") : []);
+            static IEnumerable<string> Array(JsonObject r, string column) => (r[column]?.AsArray() ?? []).Select(v => v!.GetValue<string>());
+            var kept = live.Where(r => !gone.Contains(r["id"]!.GetValue<string>()))
+                .Where(r => source.Length == 0 || r["source"]?.GetValue<string>() == source)
+                .Where(r => hashtag.Length == 0 || Array(r, "hashtags").Any(h => h.Equals(hashtag, StringComparison.OrdinalIgnoreCase)))
+                .Where(r => piiType.Length == 0 || Array(r, "pii_types").Contains(piiType))
+                .Where(r => words.All(w => (r["text"]?.GetValue<string>() ?? string.Empty).Contains(w, StringComparison.OrdinalIgnoreCase)))
+                .ToList();
 
-            if (template == BigQuerySql.Count)
+            if (template == BigQuerySql.Count || template == BigQuerySql.CountSearch)
             {
                 return new QueryState { Schema = Schema(("total_count", "INTEGER", "NULLABLE")), Rows = [new JsonObject { ["total_count"] = kept.Count }], Int64Timestamps = int64, MaxResults = maxResults, Location = location };
             }
 
-            if (template == BigQuerySql.Statistics)
+            if (template == BigQuerySql.Statistics || template == BigQuerySql.StatisticsSearch)
             {
-                var rows = kept.GroupBy(r => new DateTimeOffset(Created(r).Year, Created(r).Month, Created(r).Day, Created(r).Hour, 0, 0, TimeSpan.Zero))
-                    .Select(g => new JsonObject { ["kind"] = "hour", ["k"] = ((g.Key - DateTimeOffset.UnixEpoch).Ticks / 10).ToString(CultureInfo.InvariantCulture), ["n"] = g.Count() })
-                    .Concat(kept.SelectMany(r => (r["pii_types"]?.AsArray() ?? []).Select(t => (Type: t!.GetValue<string>(), Id: r["id"]!.GetValue<string>())))
+                const long HourMicros = 3_600_000_000;
+                var shift = I64("shift");
+                var rows = kept.GroupBy(r => ((Created(r) - DateTimeOffset.UnixEpoch).Ticks / 10 + shift) / HourMicros * HourMicros - shift)
+                    .Select(g => new JsonObject { ["kind"] = "hour", ["k"] = g.Key.ToString(CultureInfo.InvariantCulture), ["n"] = g.Count() })
+                    .Concat(kept.SelectMany(r => Array(r, "pii_types").Select(t => (Type: t, Id: r["id"]!.GetValue<string>())))
                         .GroupBy(x => x.Type)
                         .Select(g => new JsonObject { ["kind"] = "pii", ["k"] = g.Key, ["n"] = g.Select(x => x.Id).Distinct().Count() }))
+                    .Concat(kept.GroupBy(r => r["source"]!.GetValue<string>())
+                        .Select(g => new JsonObject { ["kind"] = "source", ["k"] = g.Key, ["n"] = g.Count() }))
+                    .Concat(kept.SelectMany(r => Array(r, "hashtags").Select(h => (Tag: h.ToLowerInvariant(), Id: r["id"]!.GetValue<string>())))
+                        .GroupBy(x => x.Tag)
+                        .Select(g => (g.Key, N: g.Select(x => x.Id).Distinct().Count()))
+                        .OrderByDescending(x => x.N).ThenBy(x => x.Key, StringComparer.Ordinal)
+                        .Take((int)I64("top"))
+                        .Select(x => new JsonObject { ["kind"] = "tag", ["k"] = x.Key, ["n"] = x.N }))
                     .ToList();
                 return new QueryState { Schema = Schema(("kind", "STRING", "NULLABLE"), ("k", "STRING", "NULLABLE"), ("n", "INTEGER", "NULLABLE")), Rows = rows, Int64Timestamps = int64, MaxResults = maxResults, Location = location };
             }
 
             var ordered = kept.OrderByDescending(Created).ThenByDescending(r => r["id"]!.GetValue<string>(), StringComparer.Ordinal).ToList();
-            var page = ordered.Skip((int)I64("offset")).Take((int)I64("limit"))
+            var (afterAt, afterId) = (Ts("after_at"), Str("after_id"));
+            var page = ordered
+                .Where(r => Created(r) < afterAt || (Created(r) == afterAt && string.CompareOrdinal(r["id"]!.GetValue<string>(), afterId) < 0))
+                .Skip((int)I64("offset")).Take((int)I64("limit"))
                 .Select(r =>
                 {
                     var copy = r.DeepClone().AsObject();

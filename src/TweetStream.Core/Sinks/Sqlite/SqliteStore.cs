@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -20,11 +21,9 @@ namespace TweetStream.Sinks.Sqlite;
 internal sealed class SqliteStore : ISink, IPostStore, IDisposable
 {
     /// <summary>The schema this code writes; stored in <c>PRAGMA user_version</c> so later versions can migrate.</summary>
-    internal const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
 
     private const string EmptyArray = "[]";
-
-    private const string Filter = "deleted_at IS NULL AND created_at >= $from AND created_at < $to";
 
     private const string UpsertSql = """
         INSERT INTO posts (id, source, created_at, received_at, author_id_hash, author_hash, text, lang,
@@ -122,6 +121,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
         var pageSize = Math.Min(query.PageSize, _maxPageSize);
         var offset = (long)(query.Page - 1) * pageSize;
+        var where = new Where(query.From, query.To, query.Filter);
 
         var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -131,7 +131,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             await using (transaction.ConfigureAwait(false))
             {
                 long total;
-                var count = CreateRangeCommand(connection, $"SELECT COUNT(*) FROM posts WHERE {Filter}", query.From, query.To);
+                var count = where.Command(connection, $"SELECT COUNT(*) FROM posts AS p WHERE {where.Sql}");
                 await using (count.ConfigureAwait(false))
                 {
                     total = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L);
@@ -140,21 +140,27 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                 var items = new List<Post>((int)Math.Clamp(total - offset, 0, pageSize));
                 if (offset < total)
                 {
-                    var select = CreateRangeCommand(
+                    // Keyset: the (created_at, id) index walks from the cursor, so a page costs the same wherever it is.
+                    var keyset = query.After is null ? string.Empty : " AND (p.created_at < $after_at OR (p.created_at = $after_at AND p.id < $after_id))";
+                    var select = where.Command(
                         connection,
                         $"""
-                        SELECT id, source, created_at, received_at, author_id_hash, author_hash, text, lang,
-                               hashtags, matched_rules, pii_types, url
-                        FROM posts WHERE {Filter}
-                        ORDER BY created_at DESC, id DESC
+                        SELECT p.id, p.source, p.created_at, p.received_at, p.author_id_hash, p.author_hash, p.text, p.lang,
+                               p.hashtags, p.matched_rules, p.pii_types, p.url
+                        FROM posts AS p WHERE {where.Sql}{keyset}
+                        ORDER BY p.created_at DESC, p.id DESC
                         LIMIT $limit OFFSET $offset
-                        """,
-                        query.From,
-                        query.To);
+                        """);
                     await using (select.ConfigureAwait(false))
                     {
                         select.Parameters.AddWithValue("$limit", pageSize);
                         select.Parameters.AddWithValue("$offset", offset);
+                        if (query.After is { } after)
+                        {
+                            select.Parameters.AddWithValue("$after_at", after.CreatedAt.ToUnixTimeMilliseconds());
+                            select.Parameters.AddWithValue("$after_id", after.Id);
+                        }
+
                         var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                         await using (reader.ConfigureAwait(false))
                         {
@@ -171,8 +177,11 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         }
     }
 
-    public async ValueTask<PostStatistics> GetStatisticsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public async ValueTask<PostStatistics> GetStatisticsAsync(PostStatisticsQuery query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new Where(query.From, query.To, query.Filter);
+        var offsetMs = (long)query.HourOffset.TotalMilliseconds;
         var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -180,47 +189,51 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             await using (transaction.ConfigureAwait(false))
             {
                 var perHour = new List<KeyValuePair<DateTimeOffset, long>>();
-                var hours = CreateRangeCommand(
+                var hours = where.Command(
                     connection,
-                    $"SELECT created_at - (((created_at % 3600000) + 3600000) % 3600000) AS hour, COUNT(*) FROM posts WHERE {Filter} GROUP BY hour ORDER BY hour",
-                    from,
-                    to);
-                await using (hours.ConfigureAwait(false))
-                {
-                    var reader = await hours.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    await using (reader.ConfigureAwait(false))
-                    {
-                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                        {
-                            perHour.Add(new(FromUnixMilliseconds(reader.GetInt64(0)), reader.GetInt64(1)));
-                        }
-                    }
-                }
+                    $"""
+                    SELECT (p.created_at + $shift) - ((((p.created_at + $shift) % 3600000) + 3600000) % 3600000) - $shift AS hour, COUNT(*)
+                    FROM posts AS p WHERE {where.Sql} GROUP BY hour ORDER BY hour
+                    """);
+                hours.Parameters.AddWithValue("$shift", offsetMs);
+                await ReadPairsAsync(hours, r => perHour.Add(new(FromUnixMilliseconds(r.GetInt64(0)), r.GetInt64(1))), cancellationToken).ConfigureAwait(false);
 
                 var byType = new Dictionary<string, long>(StringComparer.Ordinal);
-                var types = CreateRangeCommand(
+                var types = where.Command(
                     connection,
-                    """
-                    SELECT t.value, COUNT(DISTINCT p.id)
-                    FROM posts AS p, json_each(p.pii_types) AS t
-                    WHERE p.deleted_at IS NULL AND p.created_at >= $from AND p.created_at < $to
-                    GROUP BY t.value
-                    """,
-                    from,
-                    to);
-                await using (types.ConfigureAwait(false))
-                {
-                    var reader = await types.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    await using (reader.ConfigureAwait(false))
-                    {
-                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                        {
-                            byType[reader.GetString(0)] = reader.GetInt64(1);
-                        }
-                    }
-                }
+                    $"SELECT t.value, COUNT(DISTINCT p.id) FROM posts AS p, json_each(p.pii_types) AS t WHERE {where.Sql} GROUP BY t.value");
+                await ReadPairsAsync(types, r => byType[r.GetString(0)] = r.GetInt64(1), cancellationToken).ConfigureAwait(false);
 
-                return new PostStatistics(perHour, byType);
+                var bySource = new Dictionary<string, long>(StringComparer.Ordinal);
+                var sources = where.Command(connection, $"SELECT p.source, COUNT(*) FROM posts AS p WHERE {where.Sql} GROUP BY p.source");
+                await ReadPairsAsync(sources, r => bySource[r.GetString(0)] = r.GetInt64(1), cancellationToken).ConfigureAwait(false);
+
+                var tags = new List<KeyValuePair<string, long>>();
+                var top = where.Command(
+                    connection,
+                    $"""
+                    SELECT lower(t.value) AS tag, COUNT(DISTINCT p.id) AS n FROM posts AS p, json_each(p.hashtags) AS t
+                    WHERE {where.Sql} GROUP BY tag ORDER BY n DESC, tag LIMIT $top
+                    """);
+                top.Parameters.AddWithValue("$top", Math.Clamp(query.TopHashtags, 0, 100));
+                await ReadPairsAsync(top, r => tags.Add(new(r.GetString(0), r.GetInt64(1))), cancellationToken).ConfigureAwait(false);
+
+                return new PostStatistics(perHour, byType) { PostsBySource = bySource, TopHashtags = tags };
+            }
+        }
+    }
+
+    private static async ValueTask ReadPairsAsync(SqliteCommand command, Action<SqliteDataReader> read, CancellationToken cancellationToken)
+    {
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    read(reader);
+                }
             }
         }
     }
@@ -284,17 +297,6 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    private static SqliteCommand CreateRangeCommand(SqliteConnection connection, string sql, DateTimeOffset from, DateTimeOffset to)
-    {
-        var command = connection.CreateCommand();
-#pragma warning disable CA2100 // The SQL is assembled from constants only; values travel as parameters.
-        command.CommandText = sql;
-#pragma warning restore CA2100
-        command.Parameters.AddWithValue("$from", CeilingUnixMilliseconds(from));
-        command.Parameters.AddWithValue("$to", CeilingUnixMilliseconds(to));
-        return command;
     }
 
     /// <summary>Opens the writer, applies the pragmas and migrates the schema; call under the write gate.</summary>
@@ -377,6 +379,29 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                 """);
         }
 
+        if (version < 2)
+        {
+            // Full-text search over the stored (already redacted) text. FTS5 wants integer row numbers and
+            // posts is keyed by id, so post_keys numbers the ids; the index is contentless (no second copy
+            // of the text) and triggers keep it in step with every insert, update and tombstone.
+            Execute(connection, """
+                CREATE TABLE IF NOT EXISTS post_keys (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE) STRICT;
+                CREATE VIRTUAL TABLE IF NOT EXISTS post_text USING fts5(
+                    text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+                CREATE TRIGGER IF NOT EXISTS posts_text_insert AFTER INSERT ON posts BEGIN
+                    INSERT INTO post_keys (id) VALUES (new.id) ON CONFLICT (id) DO NOTHING;
+                    DELETE FROM post_text WHERE rowid = (SELECT n FROM post_keys WHERE id = new.id);
+                    INSERT INTO post_text (rowid, text) SELECT n, new.text FROM post_keys WHERE id = new.id AND new.deleted_at IS NULL;
+                END;
+                CREATE TRIGGER IF NOT EXISTS posts_text_update AFTER UPDATE OF text, deleted_at ON posts BEGIN
+                    DELETE FROM post_text WHERE rowid = (SELECT n FROM post_keys WHERE id = new.id);
+                    INSERT INTO post_text (rowid, text) SELECT n, new.text FROM post_keys WHERE id = new.id AND new.deleted_at IS NULL;
+                END;
+                INSERT INTO post_keys (id) SELECT id FROM posts WHERE true ON CONFLICT (id) DO NOTHING;
+                INSERT INTO post_text (rowid, text) SELECT k.n, p.text FROM posts AS p JOIN post_keys AS k ON k.id = p.id WHERE p.deleted_at IS NULL;
+                """);
+        }
+
         Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {SchemaVersion};"));
         transaction.Commit();
     }
@@ -455,6 +480,99 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
 
     private static string ToJson(IReadOnlyList<string> values) =>
         values.Count == 0 ? EmptyArray : JsonSerializer.Serialize(values, SqliteJsonContext.Default.IReadOnlyListString);
+
+    /// <summary>
+    /// The WHERE clause of a range and filter over <c>posts AS p</c>, assembled from constant fragments; every value
+    /// travels as a parameter.
+    /// </summary>
+    private sealed class Where
+    {
+        private readonly long _from;
+        private readonly long _to;
+        private readonly string? _match;
+        private readonly string? _source;
+        private readonly string? _hashtag;
+        private readonly string? _type;
+
+        public Where(DateTimeOffset from, DateTimeOffset to, PostFilter? filter)
+        {
+            _from = CeilingUnixMilliseconds(from);
+            _to = CeilingUnixMilliseconds(to);
+            var sql = new StringBuilder("p.deleted_at IS NULL AND p.created_at >= $from AND p.created_at < $to");
+            if (filter is not null)
+            {
+                _match = MatchExpression(filter.Words());
+                _source = NullIfEmpty(filter.Source);
+                _hashtag = NullIfEmpty(filter.Hashtag?.TrimStart('#'));
+                _type = NullIfEmpty(filter.RedactionType);
+            }
+
+            if (_source is not null)
+            {
+                sql.Append(" AND p.source = $source");
+            }
+
+            if (_hashtag is not null)
+            {
+                sql.Append(" AND EXISTS (SELECT 1 FROM json_each(p.hashtags) AS h WHERE h.value = $hashtag COLLATE NOCASE)");
+            }
+
+            if (_type is not null)
+            {
+                sql.Append(" AND EXISTS (SELECT 1 FROM json_each(p.pii_types) AS x WHERE x.value = $type)");
+            }
+
+            if (_match is not null)
+            {
+                // The range index drives the scan; the full-text match is computed once as a set of row numbers.
+                sql.Append(" AND EXISTS (SELECT 1 FROM post_keys AS k WHERE k.id = p.id AND k.n IN (SELECT rowid FROM post_text WHERE post_text MATCH $match))");
+            }
+
+            Sql = sql.ToString();
+        }
+
+        public string Sql { get; }
+
+        public SqliteCommand Command(SqliteConnection connection, string sql)
+        {
+            var command = connection.CreateCommand();
+#pragma warning disable CA2100 // The SQL is assembled from constants only; values travel as parameters.
+            command.CommandText = sql;
+#pragma warning restore CA2100
+            command.Parameters.AddWithValue("$from", _from);
+            command.Parameters.AddWithValue("$to", _to);
+            AddIfSet(command, "$source", _source);
+            AddIfSet(command, "$hashtag", _hashtag);
+            AddIfSet(command, "$type", _type);
+            AddIfSet(command, "$match", _match);
+            return command;
+        }
+
+        /// <summary>Each word becomes a quoted prefix phrase, so FTS5 operators in the input are plain text.</summary>
+        internal static string? MatchExpression(IReadOnlyList<string> words)
+        {
+            var parts = new List<string>(words.Count);
+            foreach (var word in words)
+            {
+                if (word.Any(char.IsLetterOrDigit))
+                {
+                    parts.Add("\"" + word.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"*");
+                }
+            }
+
+            return parts.Count == 0 ? null : string.Join(' ', parts);
+        }
+
+        private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+        private static void AddIfSet(SqliteCommand command, string name, string? value)
+        {
+            if (value is not null)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+    }
 
     /// <summary>The prepared upsert and its parameters, bound anew for each post.</summary>
     private sealed class Upsert

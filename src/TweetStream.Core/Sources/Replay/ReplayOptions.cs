@@ -38,6 +38,17 @@ public sealed class ReplayOptions
     /// </summary>
     public bool RebaseTimestamps { get; set; }
 
-    /// <summary>Start again at the beginning after the end, for a never-ending demo. Default false.</summary>
+    /// <summary>
+    /// Start again at the beginning after the end, for a never-ending demo. Default false. With
+    /// <see cref="RebaseTimestamps"/>, every pass after the first gives its posts fresh ids (the recorded id plus
+    /// <c>-r</c>, the pass number and the pass's start in unix seconds), so a pass adds posts instead of moving the last pass's.
+    /// </summary>
     public bool Loop { get; set; }
+
+    /// <summary>
+    /// With <see cref="RebaseTimestamps"/>: read the first pass at once, unpaced, and spread it over this window
+    /// ending now (each post keeps its offset from the recording's first post, and none lands after now), so a
+    /// demo's last day is full the moment it starts. Later passes are paced and rebased as usual. Default zero: off.
+    /// </summary>
+    public TimeSpan Backfill { get; set; }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
@@ -57,6 +58,11 @@ internal sealed class ReplaySource : ITweetSource, IAsyncDisposable, IDisposable
         long passBase = 0;
         long lines = 0;
         DateTimeOffset? lastCreated = null;
+        var pass = 0;
+        var passStart = _time.GetUtcNow();
+        var backfill = _options.RebaseTimestamps && _options.Backfill > TimeSpan.Zero;
+        var backfillStart = passStart - _options.Backfill;
+        DateTimeOffset? firstRecorded = null;
 
         while (true)
         {
@@ -142,16 +148,34 @@ internal sealed class ReplaySource : ITweetSource, IAsyncDisposable, IDisposable
                         continue;
                     }
 
-                    if (_options.Pace && item.Post is { } post)
+                    if (backfill && item.Post is { IsTombstone: false } recorded)
                     {
-                        await PaceAsync(lastCreated, post.CreatedAt, cancellationToken).ConfigureAwait(false);
-                        lastCreated = post.CreatedAt;
+                        // The backfill pass: no pacing; the recording's shape laid over the window that ends now.
+                        firstRecorded ??= recorded.CreatedAt;
+                        var now = _time.GetUtcNow();
+                        var at = backfillStart + (recorded.CreatedAt - firstRecorded.Value);
+                        at = at > now ? now : at;
+                        item = SourceItem.ForPost(recorded with { CreatedAt = at, ReceivedAt = at }, item.EncodedSize, item.Acknowledgement);
+                    }
+                    else
+                    {
+                        if (_options.Pace && item.Post is { } post)
+                        {
+                            await PaceAsync(lastCreated, post.CreatedAt, cancellationToken).ConfigureAwait(false);
+                            lastCreated = post.CreatedAt;
+                        }
+
+                        if (_options.RebaseTimestamps && item.Post is { IsTombstone: false } replayed)
+                        {
+                            var now = _time.GetUtcNow();
+                            item = SourceItem.ForPost(replayed with { CreatedAt = now, ReceivedAt = now }, item.EncodedSize, item.Acknowledgement);
+                        }
                     }
 
-                    if (_options.RebaseTimestamps && item.Post is { IsTombstone: false } replayed)
+                    if (pass > 0 && _options.RebaseTimestamps && item.Post is { } again)
                     {
-                        var now = _time.GetUtcNow();
-                        item = SourceItem.ForPost(replayed with { CreatedAt = now, ReceivedAt = now }, item.EncodedSize, item.Acknowledgement);
+                        // A rebased loop is new traffic: fresh ids, or the store would move the last pass's rows to now.
+                        item = SourceItem.ForPost(again with { Id = PassId(again.Id, pass, passStart) }, item.EncodedSize, item.Acknowledgement);
                     }
 
                     yield return item;
@@ -173,8 +197,15 @@ internal sealed class ReplaySource : ITweetSource, IAsyncDisposable, IDisposable
             _checkpoint.StartPass(passBase);
             skip = 0;
             lastCreated = null;
+            pass++;
+            passStart = _time.GetUtcNow();
+            backfill = false;
         }
     }
+
+    // The pass number keeps quick passes apart; the start time keeps a restarted demo's passes apart from the last run's.
+    internal static string PassId(string id, int pass, DateTimeOffset passStart) =>
+        string.Create(CultureInfo.InvariantCulture, $"{id}-r{pass}.{passStart.ToUnixTimeSeconds()}");
 
     public void Dispose() => _checkpoint.Dispose();
 

@@ -267,6 +267,54 @@ public sealed class ReplaySourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Backfill_spreads_the_first_pass_over_the_window_ending_now_without_waiting()
+    {
+        var start = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(start);
+        // Recorded 09:00:01, 09:00:31 and 09:00:59; paced at speed 1 this would take a minute of (fake) time.
+        var path = WriteLines("backfill.ndjson", GoodLine(1), GoodLine(31), GoodLine(59));
+        using var source = new ReplaySource(
+            new ReplayOptions { Path = path, RebaseTimestamps = true, Pace = true, Backfill = TimeSpan.FromSeconds(40) }, time);
+
+        var items = await ReadAllAsync(source);
+
+        // The first post opens the window, the others keep their offsets, and none lands after now.
+        Assert.Equal([start.AddSeconds(-40), start.AddSeconds(-10), start], items.Select(i => i.Post!.CreatedAt));
+        Assert.Equal(["x:1", "x:31", "x:59"], items.Select(i => i.Post!.Id));
+        Assert.Equal(start, time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task A_rebased_loop_gives_every_later_pass_fresh_ids_and_the_first_pass_keeps_its_own()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        var path = WriteLines("loop.ndjson", GoodLine(1), GoodLine(2));
+        using var source = new ReplaySource(new ReplayOptions { Path = path, RebaseTimestamps = true, Loop = true, Backfill = TimeSpan.FromHours(24) }, time);
+
+        var items = await ReadAllAsync(source, max: 6);
+
+        var seconds = time.GetUtcNow().ToUnixTimeSeconds();
+        Assert.Equal(
+            ["x:1", "x:2", $"x:1-r1.{seconds}", $"x:2-r1.{seconds}", $"x:1-r2.{seconds}", $"x:2-r2.{seconds}"],
+            items.Select(i => i.Post!.Id));
+        Assert.Equal(6, items.Select(i => i.Post!.Id).Distinct().Count());
+        // Passes after the backfill are rebased to now.
+        Assert.All(items.Skip(2), i => Assert.Equal(time.GetUtcNow(), i.Post!.CreatedAt));
+    }
+
+    [Fact]
+    public async Task Without_rebasing_a_loop_keeps_recorded_ids_and_timestamps()
+    {
+        var path = WriteLines("plain-loop.ndjson", GoodLine(1), GoodLine(2));
+        using var source = new ReplaySource(new ReplayOptions { Path = path, Loop = true, Backfill = TimeSpan.FromHours(24) }, new FakeTimeProvider());
+
+        var items = await ReadAllAsync(source, max: 4);
+
+        Assert.Equal(["x:1", "x:2", "x:1", "x:2"], items.Select(i => i.Post!.Id));
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 9, 0, 1, TimeSpan.Zero), items[2].Post!.CreatedAt);
+    }
+
+    [Fact]
     public async Task Loop_starts_again_at_the_end_and_checkpoints_stay_file_offsets()
     {
         var path = WriteLines("two.ndjson", GoodLine(1), GoodLine(2));
