@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Error, "Acknowledging items with source {Source} failed")]
     public static partial void AckFailed(ILogger logger, Exception exception, string source);
+
+    [LoggerMessage(11, LogLevel.Error, "Flushing sink {Sink} failed when the pipeline stopped")]
+    public static partial void SinkFlushFailed(ILogger logger, Exception exception, string sink);
 }

@@ -24,13 +24,14 @@ internal sealed partial class HashingKeyProvider : IHashingKeyProvider
             return new HashingKey(o.KeyId, Decode(o.Key, "TweetStream:Hashing:Key"));
         }
 
-        if (string.IsNullOrWhiteSpace(o.KeyFile))
+        var keyFile = string.IsNullOrWhiteSpace(o.KeyFile) && o.GenerateKeyFile ? HashHandlesOptions.DefaultKeyFile : o.KeyFile;
+        if (string.IsNullOrWhiteSpace(keyFile))
         {
             throw new OptionsValidationException(nameof(HashHandlesOptions), typeof(HashHandlesOptions),
                 ["No hashing key: set TweetStream:Hashing:Key (base64 of at least 32 random bytes) or TweetStream:Hashing:KeyFile."]);
         }
 
-        var path = Path.GetFullPath(o.KeyFile);
+        var path = Path.GetFullPath(keyFile);
         if (File.Exists(path))
         {
             return new HashingKey(o.KeyId, Decode(File.ReadAllText(path), path));
