@@ -17,12 +17,17 @@ internal sealed class ManagedSink : ISink, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1, nameof(options));
         Inner = inner;
         _dispose = options.DisposeWithPipeline;
+        MaxConcurrency = options.MaxConcurrency;
 
         // int.MaxValue: the pipeline's own parallelism is the only bound, so no gate at all.
         _gate = options.MaxConcurrency == int.MaxValue ? null : new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
     }
 
     public ISink Inner { get; }
+
+    public int MaxConcurrency { get; }
+
+    public bool DisposesInner => _dispose;
 
     public string Name => Inner.Name;
 

@@ -17,7 +17,7 @@ internal sealed partial class HashingKeyProvider : IHashingKeyProvider
 
     public HashingKey Key => _key.Value;
 
-    internal static HashingKey Load(HashHandlesOptions o, ILogger logger)
+    internal static HashingKey Load(HashHandlesOptions o, ILogger logger, string? baseDirectory = null)
     {
         if (!string.IsNullOrWhiteSpace(o.Key))
         {
@@ -31,7 +31,7 @@ internal sealed partial class HashingKeyProvider : IHashingKeyProvider
                 ["No hashing key: set TweetStream:Hashing:Key (base64 of at least 32 random bytes) or TweetStream:Hashing:KeyFile."]);
         }
 
-        var path = Path.GetFullPath(keyFile);
+        var path = Path.GetFullPath(keyFile, baseDirectory ?? Directory.GetCurrentDirectory());
         if (File.Exists(path))
         {
             return new HashingKey(o.KeyId, Decode(File.ReadAllText(path), path));
