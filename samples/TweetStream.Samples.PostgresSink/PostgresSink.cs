@@ -2,7 +2,7 @@ using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using TweetStream;
 
-namespace TweetStream.Samples.PostgresSink;
+namespace TweetStream.Samples.Postgres;
 
 /// <summary>Writes posts to a PostgreSQL table: upsert by post id, tombstones kept as deletion marks.</summary>
 /// <remarks>Each batch is one transaction, so any number of calls may run at once on the connection pool.</remarks>

@@ -31,6 +31,7 @@ public sealed class DocSnippetTests : IDisposable
         {
             ["TweetStream:Mastodon:Instances:0"] = "https://mastodon.example",
             ["TweetStream:Mastodon:AccessToken"] = "token",
+            ["TweetStream:Mastodon:Tags:0"] = "london",
             ["TweetStream:Mastodon:StateFile"] = _dir.Combine("mastodon.json"),
             ["TweetStream:Hashing:Key"] = Convert.ToBase64String(new byte[32]),
         }).Build();

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using TweetStream.Samples.PostgresSink;
+using TweetStream.Samples.Postgres;
 using TweetStream.Samples.Tests.Support;
 using TweetStream.Testing;
 using TweetStream.Tests.Support;
@@ -18,7 +18,7 @@ public sealed class PostgresSinkTests(PostgresServer server) : IClassFixture<Pos
         #region conformance-test
         await SinkConformance.VerifyAllAsync(new SinkConformanceOptions
         {
-            CreateSink = () => new PostgresSink.PostgresSink(NpgsqlDataSource.Create(server.ConnectionString), table),
+            CreateSink = () => new PostgresSink(NpgsqlDataSource.Create(server.ConnectionString), table),
             ReadStoredAsync = ct => ReadAsync(table, ct),   // SELECT id, text, deleted_at IS NOT NULL FROM …
             MaxConcurrency = 8,                             // as declared at registration
         });
