@@ -14,18 +14,17 @@ public sealed partial class ConsumerProgramTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task The_README_program_with_its_naive_sink_writes_exactly_2500_intact_rows_for_the_bundled_sample_and_exits()
+    public async Task The_README_program_with_its_naive_sink_writes_exactly_2500_intact_rows_for_the_bundled_sample_and_exits_in_an_empty_folder()
     {
         var sample = Path.Combine(TestPaths.RepositoryRoot, "samples", "data", "london.ndjson.gz");
         var configuration = typeof(ConsumerProgramTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
         var program = Path.Combine(TestPaths.RepositoryRoot, "samples", "TweetStream.Samples.Consumer", "bin", configuration, "net10.0", "TweetStream.Samples.Consumer.dll");
-        Directory.CreateDirectory(_dir.Combine("data"));
 
         var (exitCode, stdout, stderr) = await ChildProcess.RunAsync(
             "dotnet", [program, "--Replay:Path=" + sample], _dir.Path, new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
 
         Assert.True(exitCode == 0, $"exit {exitCode}: {stdout} {stderr}");
-        var rows = File.ReadAllLines(_dir.Combine("data", "posts.csv"));
+        var rows = File.ReadAllLines(_dir.Combine("posts.csv"));
         Assert.Equal(2500, rows.Length);
         var malformed = rows.Where(r => !IntactRow().IsMatch(r)).Take(5).ToList();
         Assert.True(malformed.Count == 0, "corrupted rows: " + string.Join(" | ", malformed));
