@@ -5,7 +5,7 @@ using TweetStream.Tests.Support;
 namespace TweetStream.Samples.Tests;
 
 /// <summary>
-/// The tweetstream-sink template, used as a user uses it: installed into a private template hive,
+/// The tweetstream-sink template, used as a user uses it: its package installed into a private template hive,
 /// instantiated, restored against the packages this build produced (a local feed; everything else from the
 /// machine's package cache, so no network) and tested.
 /// </summary>
@@ -29,13 +29,13 @@ public sealed class TemplateTests : IDisposable
             ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
             ["DOTNET_CLI_HOME"] = _dir.Combine("cli-home"),
         };
-        foreach (var project in new[] { "src/TweetStream.Core", "src/TweetStream.Testing" })
+        foreach (var project in new[] { "src/TweetStream.Core", "src/TweetStream.Testing", "templates/TweetStream.Templates" })
         {
             await Require("dotnet", ["pack", Path.Combine(TestPaths.RepositoryRoot, project), "-c", configuration, "--no-build", "--no-restore", "-o", feed], environment);
         }
 
-        var template = Path.Combine(TestPaths.RepositoryRoot, "templates", "TweetStream.Templates", "content", "TweetStream.Sink");
-        await Require("dotnet", ["new", "install", template, "--debug:custom-hive", hive], environment);
+        // The template package as .ci/run packs it, installed into a private hive (the user's templates are untouched).
+        await Require("dotnet", ["new", "install", Path.Combine(feed, "TweetStream.Templates.0.1.0.nupkg"), "--debug:custom-hive", hive], environment);
         await Require("dotnet", ["new", "tweetstream-sink", "-n", "Contoso.Sink", "-o", output, "--debug:custom-hive", hive], environment);
 
         Assert.True(File.Exists(Path.Combine(output, "src", "Contoso.Sink", "Contoso.Sink.csproj")));
