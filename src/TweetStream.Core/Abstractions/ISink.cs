@@ -9,10 +9,16 @@ namespace TweetStream;
 /// <see cref="SinkBatch.MarkRetryable"/> or <see cref="SinkBatch.MarkFailed"/>; items not marked count as
 /// committed when the call returns. Throwing marks every item of the call retryable, except
 /// <see cref="PermanentSinkException"/>, which marks every item failed.</para>
-/// <para>The batch belongs to the pipeline and is valid only until the returned task completes. Calls
-/// may run concurrently for different batches (bounded by the pipeline's parallelism), so
-/// implementations must be thread-safe. Delivery is at-least-once: a sink sees duplicates after
-/// retries and restarts and must make them harmless (upsert or dedup by <see cref="Post.Id"/>).</para>
+/// <para>The batch belongs to the pipeline and is valid only until the returned task completes. By default
+/// the pipeline makes one <see cref="WriteAsync"/> call at a time per sink, so a sink needs no locking; a
+/// sink that is safe under concurrent calls declares how many at registration
+/// (<c>AddSink&lt;MySink&gt;(o =&gt; o.MaxConcurrency = 4)</c>, see <see cref="SinkRegistrationOptions"/>).
+/// Delivery is at-least-once: a sink sees duplicates after retries and restarts and must make them
+/// harmless (upsert or dedup by <see cref="Post.Id"/>).</para>
+/// <para>Lifecycle: the pipeline calls <see cref="StartAsync"/> once before the first batch,
+/// <see cref="FlushAsync"/> once after the last batch when it stops, then disposes the sink
+/// (<see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>) unless the registration says otherwise.
+/// A sink that buffers can therefore write on flush and dispose instead of after every batch.</para>
 /// <para>Posts reach sinks only after the registered transforms ran; with <c>HashHandles</c> registered
 /// no raw handle reaches a sink. Tombstones (<see cref="Post.IsTombstone"/>) ask the sink to honour a deletion.</para>
 /// </remarks>
@@ -25,6 +31,14 @@ public interface ISink
     /// <param name="batch">The posts to write and the place to report per-item failures.</param>
     /// <param name="cancellationToken">Cancelled when the pipeline's drain deadline passed.</param>
     ValueTask WriteAsync(SinkBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Prepares the sink (opens connections, creates tables) before the first batch. Default: nothing.</summary>
+    /// <param name="cancellationToken">Cancelled when the host stops before the pipeline started.</param>
+    ValueTask StartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Makes everything written so far durable; called once when the pipeline stops. Default: nothing.</summary>
+    /// <param name="cancellationToken">Cancelled when the pipeline's drain deadline passed again.</param>
+    ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
 /// <summary>Thrown by a sink when retrying cannot help (bad configuration, a rejected payload).</summary>

@@ -122,11 +122,24 @@ public static class TweetStreamServiceCollectionExtensions
     /// <param name="builder">The pipeline.</param>
     /// <param name="factory">Creates the sink.</param>
     /// <returns>The builder.</returns>
-    public static ITweetStreamBuilder AddSink(this ITweetStreamBuilder builder, Func<IServiceProvider, ISink> factory)
+    /// <remarks>The pipeline calls the sink one batch at a time and disposes it when it stops; see <see cref="SinkRegistrationOptions"/>.</remarks>
+    public static ITweetStreamBuilder AddSink(this ITweetStreamBuilder builder, Func<IServiceProvider, ISink> factory) =>
+        builder.AddSink(factory, _ => { });
+
+    /// <summary>Adds a sink with its registration options (declared parallelism, disposal).</summary>
+    /// <param name="builder">The pipeline.</param>
+    /// <param name="factory">Creates the sink.</param>
+    /// <param name="configure">Sets how the pipeline treats the sink.</param>
+    /// <returns>The builder.</returns>
+    public static ITweetStreamBuilder AddSink(this ITweetStreamBuilder builder, Func<IServiceProvider, ISink> factory, Action<SinkRegistrationOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
-        builder.Services.Configure<PipelineComponents>(builder.Name, c => c.Sinks.Add(factory));
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new SinkRegistrationOptions();
+        configure(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1, "MaxConcurrency");
+        builder.Services.Configure<PipelineComponents>(builder.Name, c => c.Sinks.Add(sp => new ManagedSink(factory(sp), options)));
         return builder;
     }
 
@@ -136,7 +149,16 @@ public static class TweetStreamServiceCollectionExtensions
     /// <returns>The builder.</returns>
     public static ITweetStreamBuilder AddSink<TSink>(this ITweetStreamBuilder builder)
         where TSink : class, ISink =>
-        builder.AddSink(sp => ActivatorUtilities.CreateInstance<TSink>(sp));
+        builder.AddSink<TSink>(_ => { });
+
+    /// <summary>Adds a sink of a type created from the container, with its registration options.</summary>
+    /// <typeparam name="TSink">The sink type.</typeparam>
+    /// <param name="builder">The pipeline.</param>
+    /// <param name="configure">Sets how the pipeline treats the sink (for example <c>o =&gt; o.MaxConcurrency = 4</c>).</param>
+    /// <returns>The builder.</returns>
+    public static ITweetStreamBuilder AddSink<TSink>(this ITweetStreamBuilder builder, Action<SinkRegistrationOptions> configure)
+        where TSink : class, ISink =>
+        builder.AddSink(sp => ActivatorUtilities.CreateInstance<TSink>(sp), configure);
 
     /// <summary>Sets where dead letters go, replacing the default JSON Lines files.</summary>
     /// <param name="builder">The pipeline.</param>

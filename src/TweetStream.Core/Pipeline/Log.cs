@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Information, "Pipeline {Pipeline} found {Count} items buffered on disk from an earlier run; delivering them first")]
     public static partial void SpillRecovered(ILogger logger, string pipeline, long count);
+
+    [LoggerMessage(16, LogLevel.Error, "Flushing sink {Sink} failed when the pipeline stopped")]
+    public static partial void SinkFlushFailed(ILogger logger, Exception exception, string sink);
 }

@@ -132,25 +132,33 @@ internal sealed class TweetPipeline
         using var deadline = stoppingToken.Register(() => StartDrainDeadline(hard));
 
         using var spillStop = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
-        var drainer = Task.CompletedTask;
-        if (_spill is not null)
-        {
-            if (_spill.Pending > 0)
-            {
-                Log.SpillRecovered(_logger, _name, _spill.Pending);
-            }
-
-            drainer = Task.Run(() => DrainSpillAsync(channel.Writer, spillStop.Token), CancellationToken.None);
-        }
-
-        var reader = Task.Run(() => ReadSourceAsync(channel.Writer, spillStop, drainer, stoppingToken, hard.Token), CancellationToken.None);
         try
         {
+            // Sink lifecycle: started before the first batch, flushed after the last (see ISink).
+            foreach (var sink in _sinks)
+            {
+                await sink.StartAsync(stoppingToken).ConfigureAwait(false);
+            }
+
+            var drainer = Task.CompletedTask;
+            if (_spill is not null)
+            {
+                if (_spill.Pending > 0)
+                {
+                    Log.SpillRecovered(_logger, _name, _spill.Pending);
+                }
+
+                drainer = Task.Run(() => DrainSpillAsync(channel.Writer, spillStop.Token), CancellationToken.None);
+            }
+
+            var reader = Task.Run(() => ReadSourceAsync(channel.Writer, spillStop, drainer, stoppingToken, hard.Token), CancellationToken.None);
             await BatchLoopAsync(channel.Reader, hard.Token).ConfigureAwait(false);
             await reader.ConfigureAwait(false);
         }
         finally
         {
+            await FlushSinksAsync().ConfigureAwait(false);
+
             // The source owns checkpoints and connections; it flushes and closes them after the last ack.
             switch (_source)
             {
@@ -177,6 +185,23 @@ internal sealed class TweetPipeline
 
         Log.PipelineStopped(_logger, _name, Statistics.ToString());
         return Statistics;
+    }
+
+    /// <summary>Flushes every sink once, each within its own drain deadline; a failing flush is logged, not thrown.</summary>
+    private async Task FlushSinksAsync()
+    {
+        foreach (var sink in _sinks)
+        {
+            using var deadline = new CancellationTokenSource(_options.DrainTimeout, _time);
+            try
+            {
+                await sink.FlushAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.SinkFlushFailed(_logger, ex, sink.Name);
+            }
+        }
     }
 
     private ITimer? _drainTimer;

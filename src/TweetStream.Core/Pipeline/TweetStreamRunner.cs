@@ -27,6 +27,7 @@ internal sealed class TweetStreamRunner(
 {
     private readonly Dictionary<string, PipelineStatistics> _statistics = [];
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<ISink> _ownedSinks = [];
 
     public IReadOnlyDictionary<string, PipelineStatistics> Statistics
     {
@@ -48,6 +49,11 @@ internal sealed class TweetStreamRunner(
             ?? throw new InvalidOperationException($"Pipeline '{name}' has no source; add one (for example AddReplaySource).");
         var transforms = parts.Transforms.Select(f => f(services)).ToArray();
         var sinks = parts.Sinks.Select(f => f(services)).ToArray();
+        lock (_ownedSinks)
+        {
+            _ownedSinks.AddRange(sinks);
+        }
+
         var deadLetters = parts.DeadLetters?.Invoke(services)
             ?? new Sinks.JsonLinesDeadLetterSink(
                 services.GetRequiredService<IOptionsMonitor<DeadLetterOptions>>().Get(name),
@@ -78,13 +84,40 @@ internal sealed class TweetStreamRunner(
                 }
             }
 
-            await Task.WhenAll(pipelines.Select(p => p.RunAsync(stoppingToken))).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(pipelines.Select(p => p.RunAsync(stoppingToken))).ConfigureAwait(false);
+            }
+            finally
+            {
+                // The runner created the sinks, so it disposes them once their pipelines flushed them.
+                await DisposeSinksAsync().ConfigureAwait(false);
+            }
+
             _completion.TrySetResult();
         }
         catch (Exception ex)
         {
             _completion.TrySetException(ex);
             throw;
+        }
+    }
+
+    private async Task DisposeSinksAsync()
+    {
+        ISink[] sinks;
+        lock (_ownedSinks)
+        {
+            sinks = [.. _ownedSinks];
+            _ownedSinks.Clear();
+        }
+
+        foreach (var sink in sinks)
+        {
+            if (sink is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }

@@ -187,7 +187,8 @@ public static class BigQueryExtensions
                 sp.GetRequiredKeyedService<BigQueryProvisioner>(key),
                 new BigQueryDeleter(api, CreateRunner(sp, api), Logger(sp)),
                 Logger(sp));
-        });
+        },
+            o => o.MaxConcurrency = int.MaxValue);
     }
 
     private static ITweetStreamBuilder AddLoadSink(ITweetStreamBuilder builder)
@@ -211,7 +212,8 @@ public static class BigQueryExtensions
                 new BigQueryDeleter(api, CreateRunner(sp, api), Logger(sp)),
                 sp.GetRequiredService<TimeProvider>(),
                 Logger(sp));
-        });
+        },
+            o => o.MaxConcurrency = int.MaxValue);
     }
 
     private static ITweetStreamBuilder AddStore(ITweetStreamBuilder builder)

@@ -110,7 +110,8 @@ public static class PubSubExtensions
         {
             var options = sp.GetRequiredService<IOptionsMonitor<PubSubSinkOptions>>().Get(name);
             return new PubSubSink(CreateApi(sp, options), options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("TweetStream.Gcp.PubSub"));
-        });
+        },
+            o => o.MaxConcurrency = int.MaxValue);
     }
 
     private static ITweetStreamBuilder SetSource(ITweetStreamBuilder builder)

@@ -48,7 +48,7 @@ public sealed class RegistrationTests
         using var provider = services.BuildServiceProvider();
 
         var components = provider.GetRequiredService<IOptionsMonitor<PipelineComponents>>().Get("default");
-        Assert.IsType<MySink>(Assert.Single(components.Sinks)(provider));
+        Assert.IsType<MySink>(Assert.IsType<ManagedSink>(Assert.Single(components.Sinks)(provider)).Inner);
     }
 
     [Fact]

@@ -10,4 +10,8 @@ public sealed class PublicApiTests
 {
     [Fact]
     public void TweetStream_Core_public_API_is_approved() => PublicApiApproval.Approve(typeof(Post).Assembly, "TweetStream.Core");
+
+    [Fact]
+    public void TweetStream_Testing_public_API_is_approved() =>
+        PublicApiApproval.Approve(typeof(TweetStream.Testing.SinkConformance).Assembly, "TweetStream.Testing");
 }

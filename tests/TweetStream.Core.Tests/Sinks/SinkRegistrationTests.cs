@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using TweetStream.Pipeline;
 using TweetStream.Sinks;
 using TweetStream.Sinks.JsonLines;
 using TweetStream.Tests.Sinks.Support;
@@ -24,7 +25,7 @@ public sealed class SinkRegistrationTests
         var sink = provider.GetRequiredService<IOptionsMonitor<PipelineComponents>>().Get("london").Sinks.Single()(provider);
         await sink.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default);
 
-        Assert.IsType<JsonLinesSink>(sink);
+        Assert.IsType<JsonLinesSink>(Assert.IsType<ManagedSink>(sink).Inner);
         Assert.True(File.Exists(dir.Combine("london-2026-11-26.jsonl")));
     }
 
@@ -49,6 +50,6 @@ public sealed class SinkRegistrationTests
         using var provider = services.BuildServiceProvider();
 
         Assert.Equal(ConsoleSinkFormat.Json, provider.GetRequiredService<IOptionsMonitor<ConsoleSinkOptions>>().Get("default").Format);
-        Assert.IsType<ConsoleSink>(provider.GetRequiredService<IOptionsMonitor<PipelineComponents>>().Get("default").Sinks.Single()(provider));
+        Assert.IsType<ConsoleSink>(Assert.IsType<ManagedSink>(provider.GetRequiredService<IOptionsMonitor<PipelineComponents>>().Get("default").Sinks.Single()(provider)).Inner);
     }
 }

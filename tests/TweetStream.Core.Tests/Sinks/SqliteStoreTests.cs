@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using TweetStream.Pipeline;
 using TweetStream.Sinks;
 using TweetStream.Sinks.Sqlite;
 using TweetStream.Tests.Sinks.Support;
@@ -423,8 +424,8 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         await using var provider = services.BuildServiceProvider();
 
         var components = provider.GetRequiredService<IOptionsMonitor<PipelineComponents>>();
-        var first = components.Get("default").Sinks.Single()(provider);
-        var second = components.Get("second").Sinks.Single()(provider);
+        var first = Assert.IsType<ManagedSink>(components.Get("default").Sinks.Single()(provider)).Inner;
+        var second = Assert.IsType<ManagedSink>(components.Get("second").Sinks.Single()(provider)).Inner;
         var reader = provider.GetRequiredService<IPostStore>();
 
         Assert.IsType<SqliteStore>(first);

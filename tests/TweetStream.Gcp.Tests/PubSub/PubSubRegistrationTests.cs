@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TweetStream.Gcp.Auth;
 using TweetStream.Gcp.PubSub;
 using TweetStream.Gcp.Tests.Support;
+using TweetStream.Pipeline;
 
 namespace TweetStream.Gcp.Tests.PubSub;
 
@@ -38,7 +39,9 @@ public sealed class PubSubRegistrationTests
 
         var components = provider.GetRequiredService<IOptionsMonitor<TweetStream.PipelineComponents>>().Get("load");
         Assert.IsType<PubSubSource>(components.Source!(provider));
-        Assert.IsType<PubSubSink>(Assert.Single(components.Sinks)(provider));
+        var sink = Assert.IsType<ManagedSink>(Assert.Single(components.Sinks)(provider));
+        Assert.IsType<PubSubSink>(sink.Inner);
+        Assert.Equal(int.MaxValue, sink.MaxConcurrency);
     }
 
     [Theory]

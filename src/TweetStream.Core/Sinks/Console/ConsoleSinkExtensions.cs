@@ -40,6 +40,6 @@ public static class ConsoleSinkExtensions
     private static ITweetStreamBuilder AddSink(ITweetStreamBuilder builder)
     {
         var name = builder.Name;
-        return builder.AddSink(sp => new ConsoleSink(sp.GetRequiredService<IOptionsMonitor<ConsoleSinkOptions>>().Get(name)));
+        return builder.AddSink(sp => new ConsoleSink(sp.GetRequiredService<IOptionsMonitor<ConsoleSinkOptions>>().Get(name)), o => o.MaxConcurrency = int.MaxValue);
     }
 }

@@ -47,6 +47,7 @@ public static class JsonLinesSinkExtensions
     private static ITweetStreamBuilder AddSink(ITweetStreamBuilder builder)
     {
         var name = builder.Name;
-        return builder.AddSink(sp => new JsonLinesSink(sp.GetRequiredService<IOptionsMonitor<JsonLinesSinkOptions>>().Get(name)));
+        // Appends are serialized per directory inside the sink, so any number of calls may overlap.
+        return builder.AddSink(sp => new JsonLinesSink(sp.GetRequiredService<IOptionsMonitor<JsonLinesSinkOptions>>().Get(name)), o => o.MaxConcurrency = int.MaxValue);
     }
 }

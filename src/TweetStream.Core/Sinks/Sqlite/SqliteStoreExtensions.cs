@@ -54,7 +54,12 @@ public static class SqliteStoreExtensions
         var services = builder.Services;
         services.TryAddSingleton<SqliteStoreRegistry>();
         services.TryAddSingleton<IPostStore>(sp => Resolve(sp, name));
-        return builder.AddSink(sp => Resolve(sp, name));
+        // The store serializes its own writes and is shared with the host's IPostStore: the registry disposes it.
+        return builder.AddSink(sp => Resolve(sp, name), o =>
+        {
+            o.MaxConcurrency = int.MaxValue;
+            o.DisposeWithPipeline = false;
+        });
     }
 
     private static SqliteStore Resolve(IServiceProvider services, string name) =>

@@ -48,11 +48,26 @@ public static class HashHandlesExtensions
     {
         services.TryAddSingleton<IHashingKeyProvider, HashingKeyProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HashHandlesOptions>, HashHandlesOptionsValidator>());
-        return services.AddOptions<HashHandlesOptions>()
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Key) || !string.IsNullOrWhiteSpace(o.KeyFile),
-                "No hashing key: set TweetStream:Hashing:Key (base64 of at least 32 random bytes) or TweetStream:Hashing:KeyFile.")
-            .Validate(o => string.IsNullOrWhiteSpace(o.Key) || IsStrongKey(o.Key),
-                "TweetStream:Hashing:Key must be base64 of at least 32 bytes.")
-            .ValidateOnStart();
+
+        // Registered once however many pipelines add hashing, so a missing key is reported once.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HashHandlesOptions>, HashingKeyPresenceValidator>());
+        return services.AddOptions<HashHandlesOptions>().ValidateOnStart();
+    }
+
+    private sealed class HashingKeyPresenceValidator : IValidateOptions<HashHandlesOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, HashHandlesOptions options)
+        {
+            if (string.IsNullOrWhiteSpace(options.Key) && string.IsNullOrWhiteSpace(options.KeyFile) && !options.GenerateKeyFile)
+            {
+                return ValidateOptionsResult.Fail(
+                    "No hashing key: set TweetStream:Hashing:Key (base64 of at least 32 random bytes), TweetStream:Hashing:KeyFile, " +
+                    "or GenerateKeyFile = true to have one generated and kept in " + HashHandlesOptions.DefaultKeyFile + ".");
+            }
+
+            return string.IsNullOrWhiteSpace(options.Key) || IsStrongKey(options.Key)
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail("TweetStream:Hashing:Key must be base64 of at least 32 bytes.");
+        }
     }
 }

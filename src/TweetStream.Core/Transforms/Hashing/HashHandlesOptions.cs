@@ -19,6 +19,16 @@ public sealed class HashHandlesOptions
     /// </summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>
+    /// When neither <see cref="Key"/> nor <see cref="KeyFile"/> is set, generate a random key and keep it in
+    /// <see cref="DefaultKeyFile"/> (relative to the working directory), with the same warning as a generated
+    /// <see cref="KeyFile"/>. Default false: without a key the host refuses to start.
+    /// </summary>
+    public bool GenerateKeyFile { get; set; }
+
+    /// <summary>Where <see cref="GenerateKeyFile"/> keeps the key: <c>data/hashing.key</c>.</summary>
+    public const string DefaultKeyFile = "data/hashing.key";
+
     /// <summary>Prefix of every hash so keys can rotate: <c>k1:…</c>. Letters and digits only. Default <c>k1</c>.</summary>
     [Required]
     [RegularExpression("^[A-Za-z0-9]{1,16}$")]

@@ -17,20 +17,21 @@ internal sealed partial class HashingKeyProvider : IHashingKeyProvider
 
     public HashingKey Key => _key.Value;
 
-    internal static HashingKey Load(HashHandlesOptions o, ILogger logger)
+    internal static HashingKey Load(HashHandlesOptions o, ILogger logger, string? baseDirectory = null)
     {
         if (!string.IsNullOrWhiteSpace(o.Key))
         {
             return new HashingKey(o.KeyId, Decode(o.Key, "TweetStream:Hashing:Key"));
         }
 
-        if (string.IsNullOrWhiteSpace(o.KeyFile))
+        var keyFile = string.IsNullOrWhiteSpace(o.KeyFile) && o.GenerateKeyFile ? HashHandlesOptions.DefaultKeyFile : o.KeyFile;
+        if (string.IsNullOrWhiteSpace(keyFile))
         {
             throw new OptionsValidationException(nameof(HashHandlesOptions), typeof(HashHandlesOptions),
                 ["No hashing key: set TweetStream:Hashing:Key (base64 of at least 32 random bytes) or TweetStream:Hashing:KeyFile."]);
         }
 
-        var path = Path.GetFullPath(o.KeyFile);
+        var path = Path.GetFullPath(keyFile, baseDirectory ?? Directory.GetCurrentDirectory());
         if (File.Exists(path))
         {
             return new HashingKey(o.KeyId, Decode(File.ReadAllText(path), path));
