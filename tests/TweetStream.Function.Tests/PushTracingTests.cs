@@ -5,6 +5,8 @@ using TweetStream.Function.Tests.Support;
 
 namespace TweetStream.Function.Tests;
 
+// A trace listener is process-wide: run alone, so other tests' pipelines neither slow down nor carry trace attributes.
+[Collection(TracingCollection.Name)]
 public sealed class PushTracingTests : IAsyncLifetime
 {
     private GoogleKeysDouble _keys = null!;
@@ -70,4 +72,10 @@ public sealed class PushTracingTests : IAsyncLifetime
         Assert.Equal("x:1", stored.Id);
         Assert.StartsWith("k1:", stored.Author.Handle, StringComparison.Ordinal);
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TracingCollection
+{
+    public const string Name = "tracing";
 }

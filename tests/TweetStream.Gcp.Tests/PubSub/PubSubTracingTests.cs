@@ -8,6 +8,8 @@ using static TweetStream.Gcp.Tests.Support.PubSubTestKit;
 
 namespace TweetStream.Gcp.Tests.PubSub;
 
+// A trace listener is process-wide: run alone, so other tests' pipelines neither slow down nor carry trace attributes.
+[Collection(TracingCollection.Name)]
 public sealed class PubSubTracingTests
 {
     [Fact]
@@ -97,4 +99,10 @@ public sealed class PubSubTracingTests
 
         public ValueTask ApplyAsync(TransformBatch batch, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TracingCollection
+{
+    public const string Name = "tracing";
 }
