@@ -3,15 +3,18 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using TweetStream.Pipeline;
 using TweetStream.Sources.Synthetic;
 
 namespace TweetStream.Benchmarks;
 
 /// <summary>
-/// <c>pipeline --count N [--redact] [--batch-size B] [--parallel P]</c>: the whole in-process path through the
+/// <c>pipeline --count N [--redact] [--telemetry] [--batch-size B] [--parallel P]</c>: the whole in-process path through the
 /// real runtime — replay (parse X v2 lines) → hash handles → [redact PII] → encode each post as JSON into a
-/// null sink — and one summary line:
+/// null sink — and one summary line. <c>--telemetry</c> attaches the OpenTelemetry SDK (metrics aggregated, every
+/// span recorded into memory), to measure what listening costs:
 /// <c>pipeline: N posts, R posts/s, B bytes allocated/post, peak working set M MB</c>.
 /// </summary>
 internal static class PipelineCommand
@@ -20,6 +23,7 @@ internal static class PipelineCommand
     {
         long count = 1_000_000;
         var redact = false;
+        var telemetry = false;
         int? batchSize = null, parallel = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -41,9 +45,12 @@ internal static class PipelineCommand
                 case "--redact":
                     redact = true;
                     break;
+                case "--telemetry":
+                    telemetry = true;
+                    break;
                 default:
                     Console.Error.WriteLine($"pipeline: unknown or incomplete argument '{args[i]}'");
-                    Console.Error.WriteLine("usage: pipeline --count N [--redact] [--batch-size B] [--parallel P]");
+                    Console.Error.WriteLine("usage: pipeline --count N [--redact] [--telemetry] [--batch-size B] [--parallel P]");
                     return 2;
             }
         }
@@ -67,7 +74,16 @@ internal static class PipelineCommand
                 o.MaxParallelBatches = parallel ?? o.MaxParallelBatches;
             });
         });
+        var spans = new List<Activity>();
+        var metrics = new List<OpenTelemetry.Metrics.Metric>();
+        using var tracing = telemetry
+            ? OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(TweetStreamTelemetry.ActivitySourceName).AddInMemoryExporter(spans).Build()
+            : null;
+        services.AddMetrics();
         await using var provider = services.BuildServiceProvider();
+        using var metering = telemetry
+            ? OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(TweetStreamTelemetry.MeterName).AddInMemoryExporter(metrics).Build()
+            : null;
         var runner = provider.GetRequiredService<TweetStreamRunner>();
 
         // Warm-up on a separate short run would reuse the source's file; the first second of JIT is
@@ -84,7 +100,7 @@ internal static class PipelineCommand
         var stats = runner.Statistics["default"];
         var posts = stats.Written;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"run: {stats} in {clock.Elapsed.TotalSeconds:F2} s, {stats.Batches} batches, {sink.Bytes / Math.Max(1, posts)} JSON bytes/post, {deadLetters.Count} dead letters, redact={redact}"));
+            $"run: {stats} in {clock.Elapsed.TotalSeconds:F2} s, {stats.Batches} batches, {sink.Bytes / Math.Max(1, posts)} JSON bytes/post, {deadLetters.Count} dead letters, redact={redact}, telemetry={telemetry} ({spans.Count} spans)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"pipeline: {posts} posts, {posts / clock.Elapsed.TotalSeconds:F0} posts/s, {allocated / Math.Max(1, stats.Received)} bytes allocated/post, peak working set {process.PeakWorkingSet64 / (1024 * 1024)} MB"));
         return stats.Written + stats.DeadLettered == stats.Received ? 0 : 1;

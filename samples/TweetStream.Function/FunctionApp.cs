@@ -27,17 +27,26 @@ internal static class FunctionApp
 
         configure?.Invoke(builder);
         builder.Services.AddPushFunction(builder.Configuration, configurePipeline);
+        builder.AddHostTelemetry("tweetstream-function", web: true);
+        builder.WebHost.ListenOnMetricsPort(builder.Configuration);
         builder.Services.AddHealthChecks();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(Section + ":Push").GetValue("MaxBodyBytes", new PushEndpointOptions().MaxBodyBytes));
 
         var app = builder.Build();
         app.MapHealthChecks("/healthz");
+        app.MapHostMetrics();
         app.MapPost("/", PushEndpoint.HandleAsync);
         app.MapPost("/push", PushEndpoint.HandleAsync);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            foreach (var url in app.Urls)
+            {
+                // Where to point a push subscription (or curl, see README); 0.0.0.0 is not an address to call.
+                Console.WriteLine("TweetStream push endpoint: " + url.Replace("0.0.0.0", "localhost", StringComparison.Ordinal) + "/");
+            }
+
             if (!app.Services.GetRequiredService<IOptions<PushEndpointOptions>>().Value.VerifyToken)
             {
                 Log.VerificationDisabled(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TweetStream.Function"));

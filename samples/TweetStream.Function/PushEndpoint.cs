@@ -49,9 +49,13 @@ internal static class PushEndpoint
 
         var receivedAt = time.GetUtcNow();
         var result = source.TryEnqueue(
-            ack => message.Post is { } post
-                ? SourceItem.ForPost(post.ReceivedAt == default ? post with { ReceivedAt = receivedAt } : post, message.EncodedSize, ack)
-                : SourceItem.Malformed(message.Error!, body, ack),
+            ack =>
+            {
+                var item = message.Post is { } post
+                    ? SourceItem.ForPost(post.ReceivedAt == default ? post with { ReceivedAt = receivedAt } : post, message.EncodedSize, ack)
+                    : SourceItem.Malformed(message.Error!, body, ack);
+                return message.TraceContext == default ? item : item.WithTraceContext(message.TraceContext);
+            },
             out var settlement);
         switch (result)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Mime;
 using System.Text.Json;
 using CloudNative.CloudEvents;
@@ -11,7 +12,11 @@ namespace TweetStream.Function;
 /// <param name="Error">A value-free reason the request cannot succeed, ever.</param>
 /// <param name="MessageId">The Pub/Sub message id when known (for logs).</param>
 /// <param name="EncodedSize">Bytes of the post JSON (or of the body when undecodable).</param>
-internal sealed record PushMessage(Post? Post, string? Error, string MessageId, int EncodedSize);
+internal sealed record PushMessage(Post? Post, string? Error, string MessageId, int EncodedSize)
+{
+    /// <summary>The trace the publisher carried in the message attributes (W3C traceparent), or <c>default</c>.</summary>
+    public ActivityContext TraceContext { get; init; }
+}
 
 /// <summary>
 /// Decodes the three push shapes: the wrapped push JSON, and CloudEvents <c>messagePublished</c> in binary
@@ -141,9 +146,10 @@ internal static class PushMessageDecoder
         }
 
         var id = message.MessageId ?? "unknown";
+        var trace = TraceContext(message.Attributes);
         if (string.IsNullOrEmpty(message.Data))
         {
-            return Fail("message has no data", size, id);
+            return Fail("message has no data", size, id) with { TraceContext = trace };
         }
 
         byte[] data;
@@ -158,7 +164,7 @@ internal static class PushMessageDecoder
 
         try
         {
-            return new PushMessage(PostJson.Deserialize(data), null, id, data.Length);
+            return new PushMessage(PostJson.Deserialize(data), null, id, data.Length) { TraceContext = trace };
         }
         catch (JsonException)
         {
@@ -168,4 +174,17 @@ internal static class PushMessageDecoder
     }
 
     private static PushMessage Fail(string reason, int size, string messageId = "unknown") => new(null, reason, messageId, size);
+
+    // The same attributes TweetStream's Pub/Sub sink (and Google's client libraries) write; plain W3C names too.
+    private static ActivityContext TraceContext(Dictionary<string, string>? attributes)
+    {
+        if (attributes is null
+            || !(attributes.TryGetValue("googclient_traceparent", out var parent) || attributes.TryGetValue("traceparent", out parent)))
+        {
+            return default;
+        }
+
+        var state = attributes.GetValueOrDefault("googclient_tracestate") ?? attributes.GetValueOrDefault("tracestate");
+        return ActivityContext.TryParse(parent, state, isRemote: true, out var context) ? context : default;
+    }
 }

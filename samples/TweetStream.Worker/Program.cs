@@ -10,6 +10,7 @@ using TweetStream.Worker;
 // Commands:
 //   (none)          keep replaying (paced) or streaming, serve the dashboard, health and metrics over HTTP
 //   --once          run the configured finite source to its end, drain, print the summary, exit
+//                   (progress lines on stderr every few seconds; --quiet turns them off)
 //   hash-password   print the hash of a dashboard password (argument or stdin) for TweetStream:Dashboard:PasswordHash
 if (args.Length > 0 && args[0] == "hash-password")
 {
@@ -25,13 +26,15 @@ if (args.Length > 0 && args[0] == "hash-password")
 }
 
 var once = args.Contains("--once");
-var hostArgs = args.Where(a => a != "--once").ToArray();
+var quiet = args.Contains("--quiet");
+var hostArgs = args.Where(a => a is not ("--once" or "--quiet")).ToArray();
 
 if (once)
 {
     // Settings ship beside the binary; data/ stays relative to the working directory.
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
     builder.Services.AddWorkerPipeline(builder.Configuration, once: true);
+    builder.AddWorkerTelemetry(once: true, quiet);
     using var host = builder.Build();
     var status = host.Services.GetRequiredService<ITweetStreamStatus>();
     var interrupted = false;
@@ -89,6 +92,7 @@ else
     }
 
     builder.Services.AddWorkerPipeline(builder.Configuration, once: false);
+    builder.AddWorkerTelemetry(once: false);
     var dataDirectory = WorkerPipeline.DataDirectory(builder.Configuration);
     var health = builder.Services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline", tags: ["ready"]);
     if (dashboard)
@@ -120,10 +124,9 @@ else
     // Liveness says only that the process answers; readiness checks the pipelines and the store.
     app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
     app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+    app.MapWorkerTelemetry();
     if (dashboard)
     {
-        app.MapGet("/metrics", (ITweetStreamStatus status) => Results.Text(MetricsEndpoint.Render(status), "text/plain; version=0.0.4"))
-            .RequireAuthorization(DashboardAuthentication.Policy);
         app.MapTweetDashboard();
     }
 

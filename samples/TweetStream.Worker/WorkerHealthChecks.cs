@@ -1,13 +1,35 @@
 using System.Globalization;
-using System.Text;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TweetStream.Pipeline;
 
 namespace TweetStream.Worker;
 
-/// <summary>Ready while every pipeline is running or finished cleanly and no stage is paused by an outage.</summary>
-internal sealed class PipelineHealthCheck(ITweetStreamStatus status) : IHealthCheck
+/// <summary>When readiness turns a pipeline's state into "not ready"; bound from <c>TweetStream:Health</c>.</summary>
+internal sealed class ReadinessOptions
 {
+    /// <summary>Not ready when a running pipeline's source produced nothing for this long. Default 15 min; zero turns it off.</summary>
+    public TimeSpan SourceStallAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Not ready when items arrive this long after their first receipt (a subscription's backlog: the load pipeline
+    /// is behind the ingest). Default 15 min; zero turns it off.
+    /// </summary>
+    public TimeSpan MaxSourceLag { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>
+/// Ready while every pipeline is running or finished cleanly, no sink is failing or held open by a circuit breaker,
+/// no source has stalled and no subscription backlog exceeds its threshold.
+/// </summary>
+/// <remarks>
+/// Reads <see cref="PipelineStatistics"/> snapshots only (no I/O), so probes every few seconds cost nothing. The
+/// description names what is wrong by pipeline, sink and threshold, never by post.
+/// </remarks>
+internal sealed class PipelineHealthCheck(ITweetStreamStatus status, IOptions<ReadinessOptions> options, TimeProvider time) : IHealthCheck
+{
+    private readonly DateTimeOffset _createdAt = time.GetUtcNow();
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (status.Completion.IsFaulted)
@@ -15,10 +37,54 @@ internal sealed class PipelineHealthCheck(ITweetStreamStatus status) : IHealthCh
             return Task.FromResult(HealthCheckResult.Unhealthy("a pipeline stopped with an error"));
         }
 
-        var paused = status.Statistics.SelectMany(p => p.Value.PausedStages.Select(stage => p.Key + "/" + stage)).ToArray();
-        return Task.FromResult(paused.Length > 0
-            ? HealthCheckResult.Unhealthy("paused by an outage (items held unacknowledged): " + string.Join(", ", paused))
-            : HealthCheckResult.Healthy(status.Completion.IsCompleted ? "pipelines finished" : "pipelines running"));
+        if (status.Completion.IsCompleted)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy("pipelines finished"));
+        }
+
+        var problems = Problems(status.Statistics, options.Value, time.GetUtcNow(), _createdAt);
+        return Task.FromResult(problems.Count == 0
+            ? HealthCheckResult.Healthy("pipelines running")
+            : HealthCheckResult.Unhealthy(string.Join("; ", problems)));
+    }
+
+    internal static List<string> Problems(IReadOnlyDictionary<string, PipelineStatistics> pipelines, ReadinessOptions options, DateTimeOffset now, DateTimeOffset since)
+    {
+        var problems = new List<string>();
+        foreach (var (name, stats) in pipelines)
+        {
+            // Transforms held by an outage (a DLP quota, say) hold their items unacknowledged like sinks do.
+            foreach (var stage in stats.PausedStages.Where(s => s.StartsWith("transform:", StringComparison.Ordinal)))
+            {
+                problems.Add($"pipeline {name}: {stage} paused by an outage, items held unacknowledged");
+            }
+
+            foreach (var sink in stats.Sinks)
+            {
+                switch (sink.State)
+                {
+                    case SinkHealthState.Open:
+                        problems.Add(string.Create(CultureInfo.InvariantCulture, $"pipeline {name}: circuit open for sink {sink.Name} since {sink.Since:O}"));
+                        break;
+                    case SinkHealthState.Failing:
+                        problems.Add(string.Create(CultureInfo.InvariantCulture, $"pipeline {name}: sink {sink.Name} failing since {sink.Since:O}"));
+                        break;
+                }
+            }
+
+            var quietSince = stats.LastReceivedAt ?? since;
+            if (options.SourceStallAfter > TimeSpan.Zero && now - quietSince > options.SourceStallAfter)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"pipeline {name}: source stalled, nothing read for {(now - quietSince).TotalMinutes:0} min"));
+            }
+
+            if (options.MaxSourceLag > TimeSpan.Zero && stats.SourceLag is { } lag && lag > options.MaxSourceLag)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"pipeline {name}: backlog, items arrive {lag.TotalMinutes:0} min after receipt (threshold {options.MaxSourceLag.TotalMinutes:0} min)"));
+            }
+        }
+
+        return problems;
     }
 }
 
@@ -61,31 +127,6 @@ internal sealed class StoreHealthCheck(IPostStore store, TimeProvider time) : IH
         finally
         {
             _gate.Release();
-        }
-    }
-}
-
-/// <summary>Pipeline totals in the Prometheus text format.</summary>
-internal static class MetricsEndpoint
-{
-    public static string Render(ITweetStreamStatus status)
-    {
-        var text = new StringBuilder();
-        Write(text, status, "received", s => s.Received);
-        Write(text, status, "written", s => s.Written);
-        Write(text, status, "deadlettered", s => s.DeadLettered);
-        Write(text, status, "shed", s => s.Shed);
-        Write(text, status, "filtered", s => s.Dropped);
-        Write(text, status, "retries", s => s.Retries);
-        return text.ToString();
-    }
-
-    private static void Write(StringBuilder text, ITweetStreamStatus status, string name, Func<PipelineStatistics, long> value)
-    {
-        text.Append(CultureInfo.InvariantCulture, $"# TYPE tweetstream_items_{name}_total counter\n");
-        foreach (var (pipeline, stats) in status.Statistics)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"tweetstream_items_{name}_total{{pipeline=\"{pipeline}\"}} {value(stats)}\n");
         }
     }
 }

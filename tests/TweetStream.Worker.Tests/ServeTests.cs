@@ -40,7 +40,8 @@ public sealed class ServeTests
             var page = await http.GetAsync("/");
             Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
             Assert.Contains("/login", page.Headers.Location!.ToString(), StringComparison.Ordinal);
-            Assert.NotEqual(HttpStatusCode.OK, (await http.GetAsync("/metrics")).StatusCode);
+            // Metrics are for machines, not behind the login: a loopback scraper (a sidecar) needs no cookie or token.
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/metrics")).StatusCode);
 
             // The login form's anti-forgery token needs a data-protection key: kept under data/ so sessions survive restarts.
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/login")).StatusCode);

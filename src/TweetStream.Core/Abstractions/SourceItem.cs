@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace TweetStream;
 
 /// <summary>One item read from a source: a post (or tombstone), or input that could not be decoded.</summary>
@@ -26,6 +28,18 @@ public sealed class SourceItem
 
     /// <summary>How to settle this item with its source.</summary>
     public Acknowledgement Acknowledgement { get; }
+
+    /// <summary>
+    /// The trace the item arrived in (for example a W3C <c>traceparent</c> carried by a Pub/Sub message), or
+    /// <c>default</c>. The pipeline continues it: the batch span takes the first item's context as its parent and
+    /// links the others.
+    /// </summary>
+    public ActivityContext TraceContext { get; private init; }
+
+    /// <summary>Returns a copy of this item that continues the trace <paramref name="context"/>.</summary>
+    /// <param name="context">The remote span the item was sent from.</param>
+    public SourceItem WithTraceContext(ActivityContext context) =>
+        new(Post, Error, RawPayload, EncodedSize, Acknowledgement) { TraceContext = context };
 
     /// <summary>Creates an item for a decoded post or tombstone.</summary>
     /// <param name="post">The post.</param>

@@ -11,17 +11,17 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Information, "Pipeline {Pipeline} stopped: {Summary}")]
     public static partial void PipelineStopped(ILogger logger, string pipeline, string summary);
 
-    [LoggerMessage(3, LogLevel.Warning, "Sink {Sink} did not commit {Count} items (attempt {Attempt}): {Reason}")]
-    public static partial void SinkRetry(ILogger logger, string sink, int count, int attempt, string reason);
+    [LoggerMessage(3, LogLevel.Warning, "Sink {Sink} did not commit {Count} item writes in the last {Seconds} s (retried): {Reason}")]
+    public static partial void SinkRetry(ILogger logger, string sink, long count, string reason, long seconds);
 
-    [LoggerMessage(4, LogLevel.Warning, "Dead-lettered {Count} items at {Stage}: {Reason}")]
-    public static partial void DeadLettered(ILogger logger, int count, string stage, string reason);
+    [LoggerMessage(4, LogLevel.Warning, "Dead-lettered {Count} items at {Stage} in the last {Seconds} s: {Reason}")]
+    public static partial void DeadLettered(ILogger logger, long count, string stage, string reason, long seconds);
 
     [LoggerMessage(5, LogLevel.Error, "Dead-letter sink failed; {Count} items stay unacknowledged for redelivery")]
     public static partial void DeadLetterSinkFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(6, LogLevel.Warning, "Push source {Source} outran the buffer: shed an item ({Total} so far)")]
-    public static partial void Shed(ILogger logger, string source, long total);
+    [LoggerMessage(6, LogLevel.Warning, "Push source {Source} outran the buffer: shed {Count} items in the last {Seconds} s")]
+    public static partial void Shed(ILogger logger, string source, long count, long seconds);
 
     [LoggerMessage(7, LogLevel.Error, "Source {Source} failed; the pipeline stops after draining")]
     public static partial void SourceFailed(ILogger logger, Exception exception, string source);
@@ -29,8 +29,8 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Warning, "Drain deadline of {Timeout} passed; {Count} batches left unacknowledged")]
     public static partial void DrainTimedOut(ILogger logger, TimeSpan timeout, int count);
 
-    [LoggerMessage(9, LogLevel.Warning, "Transform {Transform} failed transiently (attempt {Attempt}): {Reason}")]
-    public static partial void TransformRetry(ILogger logger, string transform, int attempt, string reason);
+    [LoggerMessage(9, LogLevel.Warning, "Transform {Transform} failed transiently {Count} times in the last {Seconds} s (retried): {Reason}")]
+    public static partial void TransformRetry(ILogger logger, string transform, long count, string reason, long seconds);
 
     [LoggerMessage(10, LogLevel.Error, "Acknowledging items with source {Source} failed")]
     public static partial void AckFailed(ILogger logger, Exception exception, string source);

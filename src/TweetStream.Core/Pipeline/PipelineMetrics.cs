@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace TweetStream.Pipeline;
@@ -6,9 +5,7 @@ namespace TweetStream.Pipeline;
 /// <summary>The instruments every pipeline reports through; one set per meter, tagged by pipeline.</summary>
 internal sealed class PipelineMetrics
 {
-    public const string MeterName = "TweetStream";
-
-    public static readonly ActivitySource ActivitySource = new(MeterName);
+    public const string MeterName = TweetStreamTelemetry.MeterName;
 
     public PipelineMetrics(IMeterFactory meterFactory)
     {
@@ -22,6 +19,7 @@ internal sealed class PipelineMetrics
         Redacted = meter.CreateCounter<long>("tweetstream.pii.redacted", "{entity}", "PII entities redacted, by type.");
         BatchSize = meter.CreateHistogram<int>("tweetstream.batch.size", "{item}", "Items per batch.");
         Latency = meter.CreateHistogram<double>("tweetstream.latency", "ms", "From receipt to commit by every sink.");
+        SourceLag = meter.CreateHistogram<double>("tweetstream.source.lag", "ms", "Age of items when the pipeline reads them (since their first receipt; a Pub/Sub backlog shows here).");
     }
 
     public Counter<long> Received { get; }
@@ -41,4 +39,6 @@ internal sealed class PipelineMetrics
     public Histogram<int> BatchSize { get; }
 
     public Histogram<double> Latency { get; }
+
+    public Histogram<double> SourceLag { get; }
 }

@@ -86,6 +86,13 @@ public sealed class PipelineOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// Repeated warnings (dead letters per stage and reason, shed items, retries) are logged once per this interval
+    /// with their count, and once more when the pipeline stops. Default 10 s; zero logs them only at the stop.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>What the pipeline does with items whose transient failures outlast the retry budget.</summary>

@@ -16,6 +16,11 @@ public sealed class PipelineStatistics
     private readonly Lock _pausedGate = new();
     private string[] _paused = [];
 
+    private long _receivedBytes;
+    private long _lastReceivedTicks;
+    private long _sourceLagTicks = -1;
+    private readonly Dictionary<string, SinkHealth> _sinks = new(StringComparer.Ordinal);
+
     /// <summary>Items read from the source.</summary>
     public long Received => Interlocked.Read(ref _received);
 
@@ -49,6 +54,31 @@ public sealed class PipelineStatistics
     /// </summary>
     public IReadOnlyList<string> PausedStages => Volatile.Read(ref _paused);
 
+    /// <summary>Bytes of the items read, as the source received them (for progress against a known input size).</summary>
+    public long ReceivedBytes => Interlocked.Read(ref _receivedBytes);
+
+    /// <summary>When the source last produced an item; null before the first.</summary>
+    public DateTimeOffset? LastReceivedAt => Interlocked.Read(ref _lastReceivedTicks) is > 0 and var t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// How old the last item read was since its first receipt (its <see cref="Post.ReceivedAt"/>); for a pipeline
+    /// reading a subscription this is how far behind the backlog is. Null before the first item that has a receipt time.
+    /// </summary>
+    public TimeSpan? SourceLag => Interlocked.Read(ref _sourceLagTicks) is >= 0 and var t ? TimeSpan.FromTicks(t) : null;
+
+    /// <summary>The state of each sink that has written at least once or has been reported on, by sink name.</summary>
+    /// <remarks>A snapshot; for readiness probes and dashboards.</remarks>
+    public IReadOnlyList<SinkHealth> Sinks
+    {
+        get
+        {
+            lock (_sinks)
+            {
+                return [.. _sinks.Values];
+            }
+        }
+    }
+
     /// <summary>The summary line the worker prints: <c>received=N written=N deadlettered=N shed=N</c>.</summary>
     public override string ToString()
     {
@@ -56,7 +86,41 @@ public sealed class PipelineStatistics
         return Dropped > 0 ? line + FormattableString.Invariant($" filtered={Dropped}") : line;
     }
 
-    internal void AddReceived() => Interlocked.Increment(ref _received);
+    /// <summary>Records one item read: its size and, when known, its age since first receipt.</summary>
+    internal void RecordRead(int bytes, DateTimeOffset now, TimeSpan? lag)
+    {
+        Interlocked.Increment(ref _received);
+        Interlocked.Add(ref _receivedBytes, bytes);
+        Interlocked.Exchange(ref _lastReceivedTicks, now.UtcTicks);
+        if (lag is { } l)
+        {
+            Interlocked.Exchange(ref _sourceLagTicks, Math.Max(0, l.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// Reports a sink's state. The pipeline reports <see cref="SinkHealthState.Healthy"/> after a committed write
+    /// and <see cref="SinkHealthState.Failing"/> when retries are exhausted; a circuit breaker reports
+    /// <see cref="SinkHealthState.Open"/> while it holds writes back.
+    /// </summary>
+    internal void ReportSink(string sink, SinkHealthState state, DateTimeOffset at, string? reason = null)
+    {
+        lock (_sinks)
+        {
+            // Keep the time the state began, so readiness can say how long a sink has been failing.
+            if (_sinks.TryGetValue(sink, out var current) && current.State == state)
+            {
+                if (reason is not null && reason != current.Reason)
+                {
+                    _sinks[sink] = current with { Reason = reason };
+                }
+
+                return;
+            }
+
+            _sinks[sink] = new SinkHealth(sink, state, at, reason);
+        }
+    }
 
     internal void AddWritten(long n) => Interlocked.Add(ref _written, n);
 
@@ -88,4 +152,24 @@ public sealed class PipelineStatistics
             Volatile.Write(ref _paused, paused ? [.. current, stage] : [.. current.Where(s => s != stage)]);
         }
     }
+}
+
+/// <summary>What a pipeline last knew about one sink.</summary>
+/// <param name="Name">The sink's name.</param>
+/// <param name="State">Its state.</param>
+/// <param name="Since">When it entered <paramref name="State"/>.</param>
+/// <param name="Reason">Why it is not healthy (a sink's error message; never post content); null when healthy.</param>
+public sealed record SinkHealth(string Name, SinkHealthState State, DateTimeOffset Since, string? Reason);
+
+/// <summary>The state of a sink, as readiness sees it.</summary>
+public enum SinkHealthState
+{
+    /// <summary>Its last write committed.</summary>
+    Healthy,
+
+    /// <summary>Its last write exhausted its retries (items were dead-lettered or left for redelivery).</summary>
+    Failing,
+
+    /// <summary>A circuit breaker holds writes to it back.</summary>
+    Open,
 }

@@ -29,6 +29,7 @@ internal sealed class TweetPipeline
     private readonly ResiliencePipeline<int> _sinkRetry;
     private readonly ResiliencePipeline _transformRetry;
     private readonly SpillBuffer? _spill;
+    private readonly RepeatedWarnings _warnings;
     private readonly Dictionary<object, StageCircuit> _circuits = new(ReferenceEqualityComparer.Instance);
 
     public TweetPipeline(
@@ -59,6 +60,7 @@ internal sealed class TweetPipeline
         _metrics = metrics;
         _spill = source.Delivery == SourceDelivery.Push ? spill : null;
         _tags = new TagList { { "pipeline", name } };
+        _warnings = new RepeatedWarnings(logger, time, options.WarningInterval);
         foreach (var sink in sinks)
         {
             _circuits[sink] = new StageCircuit("sink:" + sink.Name, name, Statistics, logger, time);
@@ -100,7 +102,7 @@ internal sealed class TweetPipeline
                 OnRetry = args =>
                 {
                     Statistics.AddRetry();
-                    Log.TransformRetry(_logger, "transform", args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "unknown");
+                    _warnings.TransformRetry("transform", args.Outcome.Exception?.Message ?? "unknown");
                     return ValueTask.CompletedTask;
                 },
             })
@@ -176,6 +178,7 @@ internal sealed class TweetPipeline
             }
 
             _spill?.Dispose();
+            _warnings.Stop();
 
             foreach (var circuit in _circuits.Values)
             {
@@ -256,8 +259,7 @@ internal sealed class TweetPipeline
         {
             await foreach (var item in _source.ReadAsync(stopping).ConfigureAwait(false))
             {
-                Statistics.AddReceived();
-                _metrics.Received.Add(1, _tags);
+                RecordRead(item);
                 if (push)
                 {
                     // Count the bytes first so the batcher's decrement can never precede this increment.
@@ -282,7 +284,7 @@ internal sealed class TweetPipeline
 
                         Statistics.AddShed();
                         _metrics.Shed.Add(1, _tags);
-                        Log.Shed(_logger, _source.Name, Statistics.Shed);
+                        _warnings.Shed(_source.Name);
                         await item.Acknowledgement.RejectAsync(hard).ConfigureAwait(false);
                     }
                 }
@@ -376,7 +378,7 @@ internal sealed class TweetPipeline
             return null;
         }
 
-        var batch = new List<PipelineItem>(Math.Min(_options.BatchSize, 1024));
+        var batch = new PipelineBatch(Math.Min(_options.BatchSize, 1024)) { ReadStartedAt = _time.GetUtcNow() };
         var bytes = 0L;
         CancellationTokenSource? timer = null;
         CancellationTokenSource? delay = null;
@@ -428,6 +430,7 @@ internal sealed class TweetPipeline
             delay?.Dispose();
         }
 
+        batch.ReadEndedAt = _time.GetUtcNow();
         return batch;
     }
 
@@ -450,9 +453,7 @@ internal sealed class TweetPipeline
 
     internal async Task ProcessBatchAsync(List<PipelineItem> batch, CancellationToken hard)
     {
-        using var activity = PipelineMetrics.ActivitySource.StartActivity("tweetstream.batch");
-        activity?.SetTag("pipeline", _name);
-        activity?.SetTag("batch.size", batch.Count);
+        using var activity = PipelineTracing.StartBatch(_name, _source.Name, batch);
         Statistics.AddBatch();
         _metrics.BatchSize.Record(batch.Count, _tags);
         var sourceStage = "source:" + _source.Name;
@@ -500,6 +501,7 @@ internal sealed class TweetPipeline
     private async Task ApplyTransformAsync(ITransform transform, List<PipelineItem> active, CancellationToken hard)
     {
         var view = new TransformBatch(active);
+        using var span = PipelineTracing.StartStage("tweetstream.transform", "tweetstream.transform", transform.Name, active.Count);
         var circuit = _circuits[transform];
         while (true)
         {
@@ -552,14 +554,18 @@ internal sealed class TweetPipeline
         }
 
         var stage = "transform:" + transform.Name;
+        var failed = 0;
         foreach (var item in active)
         {
             if (item.Outcome == ItemOutcome.Failed && item.FailedStage is null)
             {
                 item.FailedStage = stage;
                 item.Reason ??= "rejected by transform";
+                failed++;
             }
         }
+
+        PipelineTracing.SetFailed(span, failed);
     }
 
     private async Task WriteToSinksAsync(List<PipelineItem> active, CancellationToken hard)
@@ -601,6 +607,7 @@ internal sealed class TweetPipeline
         string? lastReason = null;
         var stage = "sink:" + sink.Name;
         var circuit = _circuits[sink];
+        using var span = PipelineTracing.StartStage("tweetstream.sink.write", "tweetstream.sink", sink.Name, items.Count);
 
         async ValueTask<int> AttemptAsync(CancellationToken ct)
         {
@@ -624,7 +631,7 @@ internal sealed class TweetPipeline
             {
                 lastReason = ex.Message;
                 _metrics.Failed.Add(pending.Count, _tags);
-                Log.SinkRetry(_logger, sink.Name, pending.Count, attempt, ex.Message);
+                _warnings.SinkRetry(sink.Name, pending.Count, ex.Message);
                 if (ex is PermanentSinkException)
                 {
                     foreach (var item in pending)
@@ -668,7 +675,7 @@ internal sealed class TweetPipeline
 
             if (next.Count > 0)
             {
-                Log.SinkRetry(_logger, sink.Name, next.Count, attempt, lastReason ?? "retryable");
+                _warnings.SinkRetry(sink.Name, next.Count, lastReason ?? "retryable");
             }
 
             pending = next;
@@ -714,6 +721,7 @@ internal sealed class TweetPipeline
             }
 
             circuit.Open(lastReason ?? "retryable", pending.Count, _options.CircuitBreakDuration);
+            Statistics.ReportSink(sink.Name, SinkHealthState.Open, _time.GetUtcNow(), lastReason);
         }
 
         foreach (var item in pending)
@@ -721,9 +729,17 @@ internal sealed class TweetPipeline
             (failures ??= [])[item] = FormattableString.Invariant($"retries exhausted after {attempt} attempts: {lastReason}");
         }
 
+        span?.SetTag("tweetstream.attempts", attempt);
         if (failures is null)
         {
+            Statistics.ReportSink(sink.Name, SinkHealthState.Healthy, _time.GetUtcNow());
             return;
+        }
+
+        PipelineTracing.SetFailed(span, failures.Count);
+        if (pending.Count > 0)
+        {
+            Statistics.ReportSink(sink.Name, SinkHealthState.Failing, _time.GetUtcNow(), lastReason);
         }
 
         // Several sinks may fail the same item concurrently; the first reason recorded wins.
@@ -743,6 +759,7 @@ internal sealed class TweetPipeline
 
     private async Task SettleAsync(List<PipelineItem> batch, CancellationToken hard)
     {
+        using var span = PipelineTracing.StartStage("tweetstream.ack", "tweetstream.source", _source.Name, batch.Count);
         List<DeadLetter>? deadLetters = null;
         List<PipelineItem>? failed = null;
         foreach (var item in batch)
@@ -769,10 +786,11 @@ internal sealed class TweetPipeline
                     hard).ConfigureAwait(false);
                 foreach (var group in failed!.GroupBy(i => (i.FailedStage, i.Reason)))
                 {
-                    Log.DeadLettered(_logger, group.Count(), group.Key.FailedStage ?? "unknown", group.Key.Reason ?? "unknown");
+                    _warnings.DeadLettered(group.Count(), group.Key.FailedStage ?? "unknown", group.Key.Reason ?? "unknown");
                 }
 
                 Statistics.AddDeadLettered(deadLetters.Count);
+                span?.SetTag("tweetstream.items.deadlettered", deadLetters.Count);
                 _metrics.DeadLettered.Add(deadLetters.Count, _tags);
             }
             catch (OperationCanceledException) when (hard.IsCancellationRequested)
@@ -836,6 +854,18 @@ internal sealed class TweetPipeline
         {
             Statistics.AddDropped(dropped);
             _metrics.Dropped.Add(dropped, _tags);
+        }
+    }
+
+    private void RecordRead(SourceItem item)
+    {
+        var now = _time.GetUtcNow();
+        TimeSpan? lag = item.Post is { ReceivedAt: var receivedAt } && receivedAt != default ? now - receivedAt : null;
+        Statistics.RecordRead(item.EncodedSize, now, lag);
+        _metrics.Received.Add(1, _tags);
+        if (lag is { } l)
+        {
+            _metrics.SourceLag.Record(l.TotalMilliseconds, _tags);
         }
     }
 

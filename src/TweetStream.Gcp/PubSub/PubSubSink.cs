@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using TweetStream.Gcp.Rest;
 
@@ -49,6 +50,9 @@ internal sealed class PubSubSink : ISink
         List<PublishRequestSlice> requests;
         try
         {
+            // The pipeline's sink write span is current here: subscribers continue it.
+            var current = Activity.Current;
+            encoder.TraceContext = PubSubTraceContext.TraceParent(current) is { } parent ? (parent, current!.TraceStateString) : null;
             requests = encoder.Encode(batch, oversized);
         }
         finally

@@ -386,7 +386,9 @@ internal sealed class PubSubSource : ITweetSource, IAcknowledgementHandler, IAsy
                 _leases[id] = new Lease(message.AckId, bytes, now);
                 receivedBytes += bytes;
                 ackIds.Add(message.AckId);
-                items.Add(Decode(message, new Acknowledgement(this, id, message.AckId)));
+                var item = Decode(message, new Acknowledgement(this, id, message.AckId));
+                var trace = PubSubTraceContext.Extract(message.Message?.Attributes);
+                items.Add(trace == default ? item : item.WithTraceContext(trace));
             }
 
             Admit(room, ackIds.Count, receivedBytes);

@@ -44,6 +44,12 @@ internal sealed class PublishRequestEncoder : IDisposable
         _messageWriter = new Utf8JsonWriter(_messages, WriterOptions);
     }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> (and <c>tracestate</c>) to carry in every message's attributes, so subscribers
+    /// continue the publishing span's trace; null to carry none.
+    /// </summary>
+    public (string Parent, string? State)? TraceContext { get; set; }
+
     /// <summary>Bytes of <c>{"messages":[</c> plus <c>]}</c>.</summary>
     public static int EnvelopeBytes => Prefix.Length + Suffix.Length;
 
@@ -148,6 +154,14 @@ internal sealed class PublishRequestEncoder : IDisposable
         Span<byte> stamp = stackalloc byte[32];
         post.CreatedAt.UtcDateTime.TryFormat(stamp, out var n, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         w.WriteString("created_at"u8, stamp[..n]);
+        if (TraceContext is { } trace)
+        {
+            w.WriteString(PubSubTraceContext.TraceParentAttribute, trace.Parent);
+            if (!string.IsNullOrEmpty(trace.State))
+            {
+                w.WriteString(PubSubTraceContext.TraceStateAttribute, trace.State);
+            }
+        }
         w.WriteEndObject();
         if (_orderingKey is not null)
         {
