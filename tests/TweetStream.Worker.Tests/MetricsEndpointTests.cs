@@ -22,8 +22,8 @@ public sealed class MetricsEndpointTests
             ["TweetStream__Telemetry__MetricsBearerToken"] = "scrape-secret",
             ["TweetStream__Replay__Speed"] = "100000",
         });
-        await worker.WaitForAsync(() => worker.Output.Contains($"TweetStream dashboard: http://localhost:{port}/", StringComparison.Ordinal), "the listening line", seconds: 120);
-        await worker.WaitForAsync(() => worker.Posts().Count > 0, "posts in the store", seconds: 120);
+        await worker.WaitForAsync(() => worker.Output.Contains($"TweetStream dashboard: http://localhost:{port}/", StringComparison.Ordinal), "the listening line");
+        await worker.WaitForAsync(() => worker.Posts().Count > 0, "posts in the store");
 
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
 
