@@ -8,7 +8,7 @@ return command switch
     "pipeline" => await PipelineCommand.RunAsync(args[1..]),
     "generate" => GenerateCommand.Run(args[1..]),
     "pii-eval" => PiiEvalCommand.Run(args[1..]),
-    "stages" => await StagesCommand.RunAsync(args[1..]),
+    "stages" => StagesCommand.Run(args[1..]),
     _ => RunBenchmarks(args),
 };
 

@@ -20,7 +20,7 @@ namespace TweetStream.Benchmarks;
 /// intervals); this one finishes in seconds, so it can run before and after a change in the same sitting.</remarks>
 internal static class StagesCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static int Run(string[] args)
     {
         var posts = 20_000;
         var rounds = 5;
@@ -111,7 +111,6 @@ internal static class StagesCommand
                 }
             }
         });
-        await Task.CompletedTask.ConfigureAwait(false);
         return 0;
     }
 
