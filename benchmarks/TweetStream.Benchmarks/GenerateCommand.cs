@@ -5,7 +5,7 @@ using TweetStream.Sources.Synthetic;
 namespace TweetStream.Benchmarks;
 
 /// <summary>
-/// <c>generate --count N --seed S --out path.ndjson[.gz] [--labels path.labels.jsonl] [--pii-share 0.3] [--malformed-share 0.005]</c>:
+/// <c>generate --count N --seed S --out path.ndjson[.gz] [--labels path.labels.jsonl] [--pii-share 0.3] [--pii-mix EMAIL=1,CARD=1] [--pii-dense] [--malformed-share 0.005]</c>:
 /// writes a deterministic synthetic #london stream in the X v2 line format, with ground-truth PII labels.
 /// </summary>
 internal static class GenerateCommand
@@ -17,6 +17,13 @@ internal static class GenerateCommand
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
+            var used = SyntheticArguments.TryApply(args[i], value, options);
+            if (used > 0)
+            {
+                i += used - 1;
+                continue;
+            }
+
             switch (args[i])
             {
                 case "--count" when value is not null:
@@ -35,10 +42,6 @@ internal static class GenerateCommand
                     labels = value;
                     i++;
                     break;
-                case "--pii-share" when value is not null:
-                    options.PiiShare = double.Parse(value, CultureInfo.InvariantCulture);
-                    i++;
-                    break;
                 case "--malformed-share" when value is not null:
                     options.MalformedShare = double.Parse(value, CultureInfo.InvariantCulture);
                     i++;
@@ -51,7 +54,7 @@ internal static class GenerateCommand
 
         if (output is null)
         {
-            Console.Error.WriteLine("usage: generate --count N --seed S --out path.ndjson.gz [--labels path.labels.jsonl] [--pii-share 0.3] [--malformed-share 0.005]");
+            Console.Error.WriteLine("usage: generate --count N --seed S --out path.ndjson.gz [--labels path.labels.jsonl] " + SyntheticArguments.Usage + " [--malformed-share 0.005]");
             return 2;
         }
 

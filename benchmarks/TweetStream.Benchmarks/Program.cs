@@ -9,6 +9,7 @@ return command switch
     "generate" => GenerateCommand.Run(args[1..]),
     "pii-eval" => PiiEvalCommand.Run(args[1..]),
     "schema" => SchemaCommand.Run(args[1..]),
+    "stages" => StagesCommand.Run(args[1..]),
     _ => RunBenchmarks(args),
 };
 

@@ -122,7 +122,7 @@ internal sealed class TweetPipeline
     public async Task<PipelineStatistics> RunAsync(CancellationToken stoppingToken)
     {
         Log.PipelineStarted(_logger, _name, _source.Name, _transforms.Count, string.Join(",", _sinks.Select(s => s.Name)));
-        var channel = Channel.CreateBounded<SourceItem>(new BoundedChannelOptions(_options.BufferCapacity)
+        var channel = Channel.CreateBounded<SourceItem>(new BoundedChannelOptions(BufferCapacityFor(_source.Delivery, _options))
         {
             SingleReader = true,
             SingleWriter = _spill is null, // the spill drainer writes too
@@ -206,6 +206,16 @@ internal sealed class TweetPipeline
             }
         }
     }
+
+    /// <summary>
+    /// A pull source loses nothing by waiting, so it is buffered only two batches deep: every post buffered beyond
+    /// what keeps the batcher fed outlives a few collections and is copied into the older generations, which cost
+    /// more than the stages themselves. Push sources get the whole capacity to absorb bursts.
+    /// </summary>
+    internal static int BufferCapacityFor(SourceDelivery delivery, PipelineOptions options) =>
+        delivery == SourceDelivery.Push
+            ? options.BufferCapacity
+            : (int)Math.Min(options.BufferCapacity, Math.Max(1L, 2L * options.BatchSize));
 
     private ITimer? _drainTimer;
     private long _bufferedBytes;

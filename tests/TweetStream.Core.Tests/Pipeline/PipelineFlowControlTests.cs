@@ -20,8 +20,9 @@ public sealed class PipelineFlowControlTests
 
         var run = pipeline.RunAsync(stop.Token);
 
-        // Bound: the buffer, the batches in flight, the batch waiting for a slot, and the one item the reader holds.
-        var bound = options.BufferCapacity + (options.MaxParallelBatches * options.BatchSize) + options.BatchSize + 1;
+        // Bound: the buffer (two batches for a pull source, less than BufferCapacity here), the batches in flight,
+        // the batch waiting for a slot, and the one item the reader holds.
+        var bound = (2 * options.BatchSize) + (options.MaxParallelBatches * options.BatchSize) + options.BatchSize + 1;
         await Patience.UntilAsync(() => source.Pulled >= bound && sink.Calls == 2);
         Assert.Equal(bound, source.Pulled);
 

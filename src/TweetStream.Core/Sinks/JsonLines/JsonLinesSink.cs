@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
@@ -47,7 +46,25 @@ internal sealed class JsonLinesSink : ISink
         }
 
         // Batches nearly always hold one day; a list keeps the common case allocation-light and ordered.
-        var days = new List<(DateOnly Day, ArrayBufferWriter<byte> Buffer)>(1);
+        // Buffers are pooled: a batch's lines are a quarter of a megabyte, which would otherwise land on the
+        // large object heap once per batch.
+        var days = new List<(DateOnly Day, PooledBufferWriter Buffer)>(1);
+        try
+        {
+            Encode(batch, days);
+            await AppendAsync(days, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var (_, buffer) in days)
+            {
+                buffer.Dispose();
+            }
+        }
+    }
+
+    private static void Encode(SinkBatch batch, List<(DateOnly Day, PooledBufferWriter Buffer)> days)
+    {
         using (var writer = new Utf8JsonWriter(Stream.Null, WriterOptions))
         {
             for (var i = 0; i < batch.Count; i++)
@@ -65,7 +82,10 @@ internal sealed class JsonLinesSink : ISink
                 buffer.Write("\n"u8);
             }
         }
+    }
 
+    private async Task AppendAsync(List<(DateOnly Day, PooledBufferWriter Buffer)> days, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -87,7 +107,7 @@ internal sealed class JsonLinesSink : ISink
         }
     }
 
-    private static ArrayBufferWriter<byte> BufferFor(List<(DateOnly Day, ArrayBufferWriter<byte> Buffer)> days, DateOnly day)
+    private static PooledBufferWriter BufferFor(List<(DateOnly Day, PooledBufferWriter Buffer)> days, DateOnly day)
     {
         foreach (var (d, buffer) in days)
         {
@@ -97,7 +117,7 @@ internal sealed class JsonLinesSink : ISink
             }
         }
 
-        var created = new ArrayBufferWriter<byte>(16 * 1024);
+        var created = new PooledBufferWriter(64 * 1024);
         days.Add((day, created));
         return created;
     }

@@ -40,6 +40,7 @@ internal sealed class SyntheticStreamGenerator
     private readonly StringBuilder _text = new(512);
     private readonly List<Span> _spans = new(4);
     private readonly List<(string Tag, int Start)> _hashtags = new(4);
+    private readonly (double Cumulative, string[] Templates)[]? _mix;
     private long _malformedId = FirstMalformedId;
 
     public SyntheticStreamGenerator(SyntheticStreamOptions options)
@@ -49,6 +50,7 @@ internal sealed class SyntheticStreamGenerator
         ArgumentOutOfRangeException.ThrowIfLessThan(options.PostsPerAuthor, 1);
         _options = options;
         _random = new SyntheticRandom(options.Seed);
+        _mix = BuildMix(options.PiiMix);
         _authors = CreateAuthors(_random, (int)Math.Clamp((options.Count + options.PostsPerAuthor - 1) / options.PostsPerAuthor, 2, options.MaxAuthors));
     }
 
@@ -120,7 +122,7 @@ internal sealed class SyntheticStreamGenerator
         }
         else
         {
-            var pii = _random.Pick(SyntheticTemplates.WithPii);
+            var pii = _mix is null ? _random.Pick(SyntheticTemplates.WithPii) : PickByMix(_mix);
             switch (_random.Next(3))
             {
                 case 0:
@@ -146,6 +148,63 @@ internal sealed class SyntheticStreamGenerator
             _text.Append(' ');
             AddHashtag(_random.Pick(SyntheticTemplates.TopicTags));
         }
+    }
+
+    // Cumulative weights over the PII types, each with the templates that hold it; validated here so a typo in a
+    // benchmark's mix fails at once instead of silently measuring another workload.
+    private static (double Cumulative, string[] Templates)[]? BuildMix(IReadOnlyDictionary<string, double>? mix)
+    {
+        if (mix is null)
+        {
+            return null;
+        }
+
+        var entries = new List<(double, string[])>();
+        var total = 0.0;
+        foreach (var type in PiiTypes)
+        {
+            if (!mix.TryGetValue(type, out var weight) || weight == 0)
+            {
+                continue;
+            }
+
+            if (weight < 0 || !double.IsFinite(weight))
+            {
+                throw new ArgumentOutOfRangeException(nameof(mix), weight, $"PII mix weight of {type} must be a non-negative number.");
+            }
+
+            total += weight;
+            entries.Add((total, [.. SyntheticTemplates.WithPii.Where(t => t.Contains("{" + type + "}", StringComparison.Ordinal))]));
+        }
+
+        foreach (var key in mix.Keys)
+        {
+            if (!PiiTypes.Contains(key))
+            {
+                throw new ArgumentException($"Unknown PII type '{key}' in the mix; known: {string.Join(", ", PiiTypes)}.", nameof(mix));
+            }
+        }
+
+        if (total <= 0)
+        {
+            throw new ArgumentException("A PII mix needs at least one positive weight.", nameof(mix));
+        }
+
+        return [.. entries.Select(e => (e.Item1 / total, e.Item2))];
+    }
+
+    private string PickByMix((double Cumulative, string[] Templates)[] mix)
+    {
+        var x = _random.NextDouble();
+        foreach (var (cumulative, templates) in mix)
+        {
+            if (x < cumulative)
+            {
+                return _random.Pick(templates);
+            }
+        }
+
+        return _random.Pick(mix[^1].Templates);
     }
 
     private void AddHashtag(string tag)

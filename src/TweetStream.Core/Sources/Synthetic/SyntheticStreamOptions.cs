@@ -12,6 +12,14 @@ internal sealed class SyntheticStreamOptions
     /// <summary>Share of posts carrying at least one PII value. Default 0.3.</summary>
     public double PiiShare { get; set; } = 0.3;
 
+    /// <summary>
+    /// Relative weights of the PII types a PII-carrying post is built around (keys from
+    /// <see cref="SyntheticStreamGenerator.PiiTypes"/>, e.g. <c>EMAIL=3, CARD=1</c>); a post drawn for a type uses a
+    /// template holding that type. Null (the default) picks templates uniformly, which keeps the output of existing
+    /// seeds byte-identical.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? PiiMix { get; set; }
+
     /// <summary>Chance of a malformed line before each post. Default 0.005.</summary>
     public double MalformedShare { get; set; } = 0.005;
 

@@ -47,7 +47,27 @@ internal sealed class HandleHasher
     public string Hash(string handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var value = handle.AsSpan().Trim();
+        return Hash(handle.AsSpan());
+    }
+
+    /// <summary>The hash of <paramref name="prefix"/> followed by <paramref name="value"/>, without building that string.</summary>
+    public string Hash(ReadOnlySpan<char> prefix, ReadOnlySpan<char> value)
+    {
+        var length = prefix.Length + value.Length;
+        if (length > 256)
+        {
+            return Hash(string.Concat(prefix, value));
+        }
+
+        Span<char> joined = stackalloc char[length];
+        prefix.CopyTo(joined);
+        value.CopyTo(joined[prefix.Length..]);
+        return Hash(joined);
+    }
+
+    public string Hash(ReadOnlySpan<char> handle)
+    {
+        var value = handle.Trim();
         if (value.StartsWith('@'))
         {
             value = value[1..];

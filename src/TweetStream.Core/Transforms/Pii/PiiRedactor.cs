@@ -20,13 +20,52 @@ internal readonly record struct PiiRedaction(string Text, IReadOnlyList<PiiSpan>
                 return [];
             }
 
-            var set = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (var span in Spans)
+            // A post holds a handful of spans: an insertion sort into a small stack buffer beats a sorted set
+            // (one node per span) on every redacted post.
+            var count = 0;
+            var types = Spans.Count <= 16 ? new string[Spans.Count] : null;
+            if (types is null)
             {
-                set.Add(span.Type);
+                var set = new SortedSet<string>(StringComparer.Ordinal);
+                foreach (var span in Spans)
+                {
+                    set.Add(span.Type);
+                }
+
+                return [.. set];
             }
 
-            return [.. set];
+            foreach (var span in Spans)
+            {
+                var at = count;
+                var duplicate = false;
+                for (var i = 0; i < count; i++)
+                {
+                    var c = string.CompareOrdinal(types[i], span.Type);
+                    if (c == 0)
+                    {
+                        duplicate = true;
+                        break;
+                    }
+
+                    if (c > 0)
+                    {
+                        at = i;
+                        break;
+                    }
+                }
+
+                if (duplicate)
+                {
+                    continue;
+                }
+
+                Array.Copy(types, at, types, at + 1, count - at);
+                types[at] = span.Type;
+                count++;
+            }
+
+            return count == types.Length ? types : types[..count];
         }
     }
 }
@@ -42,6 +81,9 @@ internal sealed class PiiRedactor
 {
     [ThreadStatic]
     private static List<PiiCandidate>? t_candidates;
+
+    [ThreadStatic]
+    private static List<PiiSpan>? t_accepted;
 
     private readonly PiiKinds _kinds;
     private readonly CompositeFormat _format;
@@ -113,25 +155,35 @@ internal sealed class PiiRedactor
             return new PiiRedaction(text, spans);
         }
 
-        var builder = new StringBuilder(text.Length + 16);
-        var last = 0;
-        foreach (var s in spans)
+        // The output is built in a pooled buffer and copied once into its string: a StringBuilder would allocate a
+        // chunk as large as the post on every redacted post.
+        var builder = new PooledChars(text.Length + 64);
+        try
         {
-            builder.Append(text, last, s.Start - last);
-            if (s.Type == PiiEntities.Mention && _mentionHasher is not null)
+            var last = 0;
+            foreach (var s in spans)
             {
-                builder.Append('@').Append(_mentionHasher.Hash(text[s.Start..s.End]));
-            }
-            else
-            {
-                builder.Append(_replacements[s.Type]);
+                builder.Append(text.AsSpan(last, s.Start - last));
+                if (s.Type == PiiEntities.Mention && _mentionHasher is not null)
+                {
+                    builder.Append('@');
+                    builder.Append(_mentionHasher.Hash(text.AsSpan(s.Start, s.End - s.Start)));
+                }
+                else
+                {
+                    builder.Append(_replacements[s.Type]);
+                }
+
+                last = s.End;
             }
 
-            last = s.End;
+            builder.Append(text.AsSpan(last));
+            return new PiiRedaction(builder.ToString(), spans);
         }
-
-        builder.Append(text, last, text.Length - last);
-        return new PiiRedaction(builder.ToString(), spans);
+        finally
+        {
+            builder.Dispose();
+        }
     }
 
     /// <summary>
@@ -156,7 +208,8 @@ internal sealed class PiiRedactor
         try
         {
             owner.AsSpan(0, length).Clear();
-            var accepted = new List<PiiSpan>();
+            var accepted = t_accepted ??= new List<PiiSpan>(8);
+            accepted.Clear();
             foreach (var c in candidates)
             {
                 if (c.Start >= c.End)
@@ -190,11 +243,73 @@ internal sealed class PiiRedactor
             }
 
             accepted.Sort(static (a, b) => a.Start.CompareTo(b.Start));
-            return [.. accepted];
+            var result = accepted.ToArray();
+            if (accepted.Capacity > 1024)
+            {
+                t_accepted = null; // an adversarial post must not keep a large list alive on the thread
+            }
+
+            return result;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(owner);
+        }
+    }
+}
+
+/// <summary>A growable char buffer over <see cref="ArrayPool{T}.Shared"/>; <see cref="Dispose"/> returns the array.</summary>
+internal struct PooledChars : IDisposable
+{
+    private char[] _chars;
+    private int _length;
+
+    public PooledChars(int capacity)
+    {
+        _chars = ArrayPool<char>.Shared.Rent(Math.Max(16, capacity));
+        _length = 0;
+    }
+
+    public void Append(char c)
+    {
+        Ensure(1);
+        _chars[_length++] = c;
+    }
+
+    public void Append(ReadOnlySpan<char> value)
+    {
+        Ensure(value.Length);
+        value.CopyTo(_chars.AsSpan(_length));
+        _length += value.Length;
+    }
+
+    public override readonly string ToString() => new(_chars, 0, _length);
+
+    public void Dispose()
+    {
+        var chars = _chars;
+        _chars = [];
+        _length = 0;
+        if (chars.Length > 0)
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private void Ensure(int more)
+    {
+        if (_chars.Length - _length >= more)
+        {
+            return;
+        }
+
+        var grown = ArrayPool<char>.Shared.Rent(Math.Max(_chars.Length * 2, _length + more));
+        _chars.AsSpan(0, _length).CopyTo(grown);
+        var old = _chars;
+        _chars = grown;
+        if (old.Length > 0)
+        {
+            ArrayPool<char>.Shared.Return(old);
         }
     }
 }

@@ -233,6 +233,53 @@ public sealed partial class SyntheticStreamGeneratorTests
     }
 
     [Fact]
+    public void A_pii_mix_of_one_type_builds_every_pii_post_around_that_type()
+    {
+        var (_, labels, summary) = Generate(new SyntheticStreamOptions
+        {
+            Count = 400, Seed = 11, PiiShare = 1, PiiMix = new Dictionary<string, double> { ["CARD"] = 1 },
+        });
+        Assert.Equal(400, summary.PiiPosts);
+        Assert.All(ParseLabels(labels), l => Assert.Contains(l.Spans, s => s.Type == "CARD"));
+    }
+
+    [Fact]
+    public void Pii_mix_weights_set_the_share_of_each_type()
+    {
+        var (_, labels, _) = Generate(new SyntheticStreamOptions
+        {
+            Count = 4000, Seed = 12, PiiShare = 1, PiiMix = new Dictionary<string, double> { ["IBAN"] = 3, ["NHS"] = 1 },
+        });
+        var parsed = ParseLabels(labels);
+        var iban = parsed.Count(l => l.Spans.Any(s => s.Type == "IBAN"));
+        var nhs = parsed.Count(l => l.Spans.Any(s => s.Type == "NHS"));
+        Assert.Equal(4000, iban + nhs); // no template holds both
+        Assert.InRange(iban / (double)nhs, 2.5, 3.6);
+    }
+
+    [Fact]
+    public void Without_a_pii_mix_the_output_is_unchanged_and_with_one_it_differs()
+    {
+        var plain = Generate(new SyntheticStreamOptions { Count = 300, Seed = 9 });
+        var again = Generate(new SyntheticStreamOptions { Count = 300, Seed = 9, PiiMix = null });
+        var mixed = Generate(new SyntheticStreamOptions { Count = 300, Seed = 9, PiiMix = SyntheticStreamGenerator.PiiTypes.ToDictionary(t => t, _ => 1.0) });
+        Assert.Equal(plain.Stream, again.Stream);
+        Assert.NotEqual(plain.Stream, mixed.Stream);
+    }
+
+    [Theory]
+    [InlineData("PASSPORT", 1.0)]
+    [InlineData("EMAIL", -1.0)]
+    [InlineData("EMAIL", 0.0)]
+    public void A_pii_mix_with_an_unknown_type_or_no_positive_weight_is_refused(string type, double weight)
+    {
+        Assert.ThrowsAny<ArgumentException>(() => new SyntheticStreamGenerator(new SyntheticStreamOptions
+        {
+            PiiMix = new Dictionary<string, double> { [type] = weight },
+        }));
+    }
+
+    [Fact]
     public void Lines_end_with_crlf_and_carry_the_x_v2_shape()
     {
         var (stream, _, _) = Generate(new SyntheticStreamOptions { Count = 50, Seed = 5, MalformedShare = 0 });
