@@ -106,7 +106,7 @@ public sealed class ExitCodeTests
 
         await Task.WhenAny(started.Task, process.WaitForExitAsync()).WaitAsync(TimeSpan.FromMinutes(3)); // safety net only
         Assert.False(process.HasExited, "the worker ended before the interrupt: " + await stderr);
-        await pubsub.WaitUntilAsync(() => pubsub.Count("pull") > 0, "the worker pulling");
+        await pubsub.WaitUntilAsync(() => pubsub.Count("pull") >= 5, "the worker pulling steadily");
         Assert.Equal(0, SendSignal(process.Id, 2)); // SIGINT, as Ctrl-C sends
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)); // safety net only

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -16,4 +17,15 @@ internal static class TweetStreamInstrumentation
 
     public static TracerProviderBuilder AddTweetStreamInstrumentation(this TracerProviderBuilder builder) =>
         builder.AddSource(TweetStreamTelemetry.ActivitySourceName);
+
+    /// <summary>What an application adds to its own host: the README's example, compiled here so it cannot drift.</summary>
+    public static IServiceCollection AddTweetStreamOpenTelemetry(this IServiceCollection services)
+    {
+        #region opentelemetry
+        services.AddOpenTelemetry()
+            .WithMetrics(m => m.AddMeter(TweetStreamTelemetry.MeterName))
+            .WithTracing(t => t.AddSource(TweetStreamTelemetry.ActivitySourceName));
+        #endregion
+        return services;
+    }
 }

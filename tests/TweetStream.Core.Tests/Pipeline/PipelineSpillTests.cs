@@ -44,7 +44,8 @@ public sealed class PipelineSpillTests : IDisposable
             source.Add(Posts.Make(i), i);
         }
 
-        await Patience.UntilAsync(() => pipeline.Statistics.Received == 200);
+        await Patience.UntilAsync(() => pipeline.Statistics.Received == 200 || run.IsCompleted, "200 items read", details: () => run.Exception?.ToString() ?? "the run is still going");
+        Assert.False(run.IsCompleted, run.Exception?.ToString() ?? "the run ended early");
         Assert.True(pipeline.Statistics.Spilled >= 150, $"spilled {pipeline.Statistics.Spilled}");
         Assert.Equal(0, pipeline.Statistics.Shed);
 
