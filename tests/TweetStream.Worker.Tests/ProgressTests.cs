@@ -48,7 +48,7 @@ public sealed class ProgressTests
         Assert.Equal("progress: 2,000 posts (written 1,999, dead-lettered 1), 200/s, 50%, ETA 00:00:10", await Next(lines));
 
         source.Complete();
-        await host.WaitForShutdownAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await host.WaitForShutdownAsync().WithinSafetyNet("the host to shut down");
         Assert.Equal("done: 2,000 posts in 10.0 s (200/s)", await Next(lines));
     }
 
@@ -81,15 +81,9 @@ public sealed class ProgressTests
     }
 
     private static async Task<string> Next(Channel<string> lines) =>
-        await lines.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await lines.Reader.ReadAsync().AsTask().WithinSafetyNet("the next progress line");
 
     /// <summary>Waits for the pipeline (real threads) to get there; the ceiling only turns a hang into a failure.</summary>
-    internal static async Task WaitUntil(Func<bool> condition)
-    {
-        using var ceiling = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            await Task.Delay(10, ceiling.Token);
-        }
-    }
+    internal static Task WaitUntil(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string what = "") =>
+        Patience.UntilAsync(condition, what);
 }

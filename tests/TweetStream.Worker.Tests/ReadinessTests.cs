@@ -28,6 +28,7 @@ public sealed class ReadinessTests
             {
                 o.BatchSize = 10;
                 o.MaxAttempts = 1;
+                o.OnRetriesExhausted = RetryExhaustedAction.DeadLetter; // "failing" rather than held open (GcpProfileEndToEndTests covers the open circuit)
                 o.RetryBaseDelay = TimeSpan.Zero;
                 o.RetryMaxDelay = TimeSpan.Zero;
             }));
@@ -73,7 +74,7 @@ public sealed class ReadinessTests
         Assert.Contains("pipeline default: source stalled, nothing read for 11 min", result.Description, StringComparison.Ordinal);
 
         source.Complete();
-        await status.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        await status.Completion.WithinSafetyNet("the run to complete");
         Assert.Equal(HealthStatus.Healthy, (await Check()).Status); // a finished run is not stalled
         await host.StopAsync();
 
