@@ -173,8 +173,16 @@ internal sealed class SyntheticStreamGenerator
                 throw new ArgumentOutOfRangeException(nameof(mix), weight, $"PII mix weight of {type} must be a non-negative number.");
             }
 
+            // BANK's templates carry a sort code and/or an account number, each its own placeholder.
+            string[] placeholders = type == "BANK" ? ["{SORTCODE}", "{ACCOUNT}"] : ["{" + type + "}"];
+            string[] templates = [.. SyntheticTemplates.WithPii.Where(t => placeholders.Any(p => t.Contains(p, StringComparison.Ordinal)))];
+            if (templates.Length == 0)
+            {
+                throw new ArgumentException($"No template carries {type}; it cannot be weighted in the mix.", nameof(mix));
+            }
+
             total += weight;
-            entries.Add((total, [.. SyntheticTemplates.WithPii.Where(t => t.Contains("{" + type + "}", StringComparison.Ordinal))]));
+            entries.Add((total, templates));
         }
 
         foreach (var key in mix.Keys)

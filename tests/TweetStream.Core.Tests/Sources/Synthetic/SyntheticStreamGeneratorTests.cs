@@ -268,7 +268,7 @@ public sealed partial class SyntheticStreamGeneratorTests
     }
 
     [Theory]
-    [InlineData("PASSPORT", 1.0)]
+    [InlineData("SHOE_SIZE", 1.0)]
     [InlineData("EMAIL", -1.0)]
     [InlineData("EMAIL", 0.0)]
     public void A_pii_mix_with_an_unknown_type_or_no_positive_weight_is_refused(string type, double weight)
