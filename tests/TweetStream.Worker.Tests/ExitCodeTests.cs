@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using TweetStream.Gcp.Tests.Support;
 using TweetStream.Tests.Support;
 
 namespace TweetStream.Worker.Tests;
