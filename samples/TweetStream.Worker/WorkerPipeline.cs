@@ -54,6 +54,9 @@ internal static class WorkerPipeline
 
     private static void Configure(ITweetStreamBuilder pipeline, IConfigurationSection spec, IConfigurationSection root, bool once, string dataDirectory)
     {
+        // Push sources (X, Jetstream) spill past the memory bound into the data directory instead of shedding.
+        var spill = Path.Combine(dataDirectory, "spill", pipeline.Name);
+        pipeline.ConfigurePipeline(o => o.SpillDirectory = spill);
         pipeline.ConfigurePipeline(root.GetSection("Pipeline"));
         if (!ReferenceEquals(spec, root))
         {

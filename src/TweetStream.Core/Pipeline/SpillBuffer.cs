@@ -33,7 +33,10 @@ internal sealed class SpillBuffer : IAcknowledgementHandler, IDisposable
     private readonly TimeSpan _fsyncInterval;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly AesGcm _aes;
+    // AesGcm keeps one cipher context per instance and is not safe across threads (shared, it failed appends with
+    // "invalid tag" and sealed records it could not open): appends seal under the gate, the single drainer opens.
+    private readonly AesGcm _sealer;
+    private readonly AesGcm _opener;
     private readonly Lock _gate = new();
     private readonly List<Segment> _segments = [];
     private readonly Channel<bool> _appended = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -52,7 +55,10 @@ internal sealed class SpillBuffer : IAcknowledgementHandler, IDisposable
         _fsyncInterval = fsyncInterval;
         _time = time;
         _logger = logger;
-        _aes = new AesGcm(HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt: [], info: KeyInfo), 16);
+        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt: [], info: KeyInfo);
+        _sealer = new AesGcm(key, 16);
+        _opener = new AesGcm(key, 16);
+        CryptographicOperations.ZeroMemory(key);
         Directory.CreateDirectory(directory);
         foreach (var path in Directory.GetFiles(directory, "*.spill").Order(StringComparer.Ordinal))
         {
@@ -87,13 +93,14 @@ internal sealed class SpillBuffer : IAcknowledgementHandler, IDisposable
         var record = new byte[4 + 28 + plain.Length];
         BinaryPrimitives.WriteInt32LittleEndian(record, 28 + plain.Length);
         RandomNumberGenerator.Fill(record.AsSpan(4, 12));
-        _aes.Encrypt(record.AsSpan(4, 12), plain, record.AsSpan(32), record.AsSpan(16, 16));
         lock (_gate)
         {
             if (_bytes + record.Length > _maxBytes)
             {
                 return false;
             }
+
+            _sealer.Encrypt(record.AsSpan(4, 12), plain, record.AsSpan(32), record.AsSpan(16, 16));
 
             if (_writer is null || _writer.Length + record.Length > SegmentBytes)
             {
@@ -122,6 +129,7 @@ internal sealed class SpillBuffer : IAcknowledgementHandler, IDisposable
     /// <summary>
     /// Hands the buffered items back in append order, waiting for new appends, until cancelled. Each item's
     /// acknowledgement settles it in this buffer; <see cref="Pending"/> drops once the callback has taken it.
+    /// One drainer at a time.
     /// </summary>
     public async Task DrainAsync(Func<SourceItem, CancellationToken, ValueTask> handOff, CancellationToken cancellationToken)
     {
@@ -217,7 +225,8 @@ internal sealed class SpillBuffer : IAcknowledgementHandler, IDisposable
             }
         }
 
-        _aes.Dispose();
+        _sealer.Dispose();
+        _opener.Dispose();
     }
 
     private void Roll()
@@ -247,7 +256,7 @@ internal sealed class SpillBuffer : IAcknowledgementHandler, IDisposable
     private SourceItem Decode(byte[] record, Segment segment, int size)
     {
         var plain = new byte[record.Length - 28];
-        _aes.Decrypt(record.AsSpan(0, 12), record.AsSpan(28), record.AsSpan(12, 16), plain);
+        _opener.Decrypt(record.AsSpan(0, 12), record.AsSpan(28), record.AsSpan(12, 16), plain);
         var ack = new Acknowledgement(this, 0, (segment, size));
         var kind = plain[0];
         var encodedSize = BinaryPrimitives.ReadInt32LittleEndian(plain.AsSpan(1));
