@@ -77,6 +77,9 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the faults still queued for <paramref name="operation"/>: the outage ends.</summary>
+    public void ClearFaults(string operation) => _faults.TryRemove(operation, out _);
+
     public void CreateTopic(string project, string topic)
     {
         lock (_gate)
