@@ -64,7 +64,7 @@ internal static class SoakCommand
         settings.WarmUp = TimeSpan.FromTicks(Math.Min(settings.WarmUp.Ticks, settings.Duration.Ticks / 5));
         var pipeline = settings.Pipeline;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"soak: {settings.Duration.TotalMinutes:0.##} min at {settings.Rate:0.##} posts/s ({SoakSource.PlannedFor(settings.Rate, settings.Duration)} posts), outage {settings.OutageFor.TotalSeconds:0.#} s every {settings.OutageEvery.TotalSeconds:0.#} s, pipeline defaults: {pipeline.MaxAttempts} attempts, circuit break {pipeline.CircuitBreakDuration.TotalSeconds:0.#} s, on exhaustion {pipeline.OnRetriesExhausted}, {SyntheticArguments.Describe(settings.Synthetic)}"));
+            $"soak: {settings.Duration.TotalMinutes:0.##} min at {settings.Rate:0.##} posts/s ({SoakSource.PlannedFor(settings.Rate, settings.Duration)} posts), {(settings.OutageEvery > TimeSpan.Zero && settings.OutageFor > TimeSpan.Zero ? $"outage {settings.OutageFor.TotalSeconds:0.#} s every {settings.OutageEvery.TotalSeconds:0.#} s" : "no outages")}, pipeline defaults: {pipeline.MaxAttempts} attempts, circuit break {pipeline.CircuitBreakDuration.TotalSeconds:0.#} s, on exhaustion {pipeline.OnRetriesExhausted}, {SyntheticArguments.Describe(settings.Synthetic)}"));
 
         // Ctrl+C stops the producer; what it published is still delivered and counted.
         using var stop = new CancellationTokenSource();

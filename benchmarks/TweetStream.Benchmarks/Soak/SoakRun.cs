@@ -167,9 +167,11 @@ internal static class SoakRun
                 var written = ledger.Distinct;
                 var rate = (written - lastWritten) / Math.Max(0.001, (elapsed - lastProgress).TotalSeconds);
                 var paused = pipeline.Statistics.PausedStages;
+                // Read before sent: both only grow, so the backlog never shows as negative.
+                var read = source.Read;
                 var sent = source.Sent;
                 await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"[{elapsed.TotalSeconds,5:F0} s] sent {sent}, written {written} ({rate:F0}/s), backlog {sent - source.Read}, acked {source.Acknowledged}, probes {pipeline.Statistics.Probes}, paused {(paused.Count == 0 ? "-" : string.Join(",", paused))}, working set {workingSet / (1024 * 1024)} MB, managed heap {GC.GetTotalMemory(false) / (1024 * 1024)} MB")).ConfigureAwait(false);
+                    $"[{elapsed.TotalSeconds,5:F0} s] sent {sent}, written {written} ({rate:F0}/s), backlog {sent - read}, acked {source.Acknowledged}, probes {pipeline.Statistics.Probes}, paused {(paused.Count == 0 ? "-" : string.Join(",", paused))}, working set {workingSet / (1024 * 1024)} MB, managed heap {GC.GetTotalMemory(false) / (1024 * 1024)} MB")).ConfigureAwait(false);
                 lastProgress = elapsed;
                 lastWritten = written;
             }
