@@ -10,6 +10,7 @@ return command switch
     "pii-eval" => PiiEvalCommand.Run(args[1..]),
     "schema" => SchemaCommand.Run(args[1..]),
     "stages" => StagesCommand.Run(args[1..]),
+    "soak" => await SoakCommand.RunAsync(args[1..]),
     _ => RunBenchmarks(args),
 };
 
