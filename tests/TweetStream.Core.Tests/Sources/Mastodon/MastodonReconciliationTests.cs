@@ -181,6 +181,39 @@ public sealed class MastodonReconciliationTests
     }
 
     [Fact]
+    public async Task When_the_remaining_budget_reaches_the_reserve_the_next_check_waits_for_the_reset()
+    {
+        var time = new WatchedFakeTimeProvider(Start);
+        await using var server = await FakeMastodonServer.StartAsync();
+        server.AddToTimeline(MastodonFrames.Status(751), MastodonFrames.Status(752));
+        server.Enqueue(new StreamScript([MastodonFrames.Sse("update", MastodonFrames.Status(751)), MastodonFrames.Sse("update", MastodonFrames.Status(752))], Close: true));
+        server.Enqueue(new StreamScript([], Close: false));
+        var source = Create(server, o => (o.ReconnectMinDelay, o.ReconnectMaxDelay) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), time);
+        await using var reader = Read(source);
+        await reader.TakeAsync(2);
+
+        server.DeleteStatus(751);
+        server.RateLimitRemaining = 6;
+        server.RateLimitReset = Start.AddMinutes(3);
+        var next = reader.NextAsync();
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        // 752 is checked (unchanged) and its answer leaves 5 requests, the reserve: the check of 751 waits for the
+        // reset at 10:33 (now 10:30:01) instead of spending them.
+        await Patience.UntilAsync(
+            () => server.StatusLookups.Count == 1 && time.TimerDueTimes.Contains(TimeSpan.FromSeconds(179)),
+            "the wait for the rate-limit reset on the clock");
+        Assert.False(next.IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(179));
+        var item = await next;
+
+        Assert.True(item.Post!.IsTombstone);
+        Assert.Equal("751", StatusId(item));
+        Assert.Equal(["752", "751"], server.StatusLookups);
+    }
+
+    [Fact]
     public async Task After_a_restart_the_acknowledged_versions_from_the_state_file_are_reconciled()
     {
         using var dir = TestPaths.CreateTempDirectory();

@@ -51,6 +51,13 @@ public sealed class FakeMastodonServer : IAsyncDisposable
     /// <summary>The <c>X-RateLimit-Reset</c> sent with every status lookup (Mastodon sends an ISO 8601 time).</summary>
     public DateTimeOffset RateLimitReset { get; set; } = new(2026, 11, 26, 10, 5, 0, TimeSpan.Zero);
 
+    /// <summary>The requests left in the window: each status lookup answers one less as <c>X-RateLimit-Remaining</c>.</summary>
+    public int RateLimitRemaining
+    {
+        get => Volatile.Read(ref _rateLimitRemaining);
+        set => Volatile.Write(ref _rateLimitRemaining, value);
+    }
+
     /// <summary>The next this many status lookups answer 429 with <c>X-RateLimit-Remaining: 0</c>.</summary>
     public int RateLimitedLookups
     {
