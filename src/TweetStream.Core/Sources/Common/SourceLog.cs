@@ -34,4 +34,16 @@ internal static partial class SourceLog
 
     [LoggerMessage(110, LogLevel.Warning, "Source {Source}: could not read its state file {Path}; starting without a saved position")]
     public static partial void StateReadFailed(ILogger logger, Exception exception, string source, string path);
+
+    [LoggerMessage(111, LogLevel.Information, "Source {Source} reconciled {Stream} after a gap: {Checked} statuses checked, {Updated} updated, {Deleted} deleted")]
+    public static partial void Reconciled(ILogger logger, string source, string stream, int @checked, int updated, int deleted);
+
+    [LoggerMessage(112, LogLevel.Warning, "Source {Source}: re-checking a status of {Stream} failed ({Reason})")]
+    public static partial void ReconcileFailed(ILogger logger, string source, string stream, string reason);
+
+    [LoggerMessage(113, LogLevel.Warning, "Source {Source}: reconciliation of {Stream} stopped; {Left} statuses are re-checked after the next gap")]
+    public static partial void ReconcileStopped(ILogger logger, string source, string stream, int left);
+
+    [LoggerMessage(114, LogLevel.Information, "Source {Source}: the rate limit of {Endpoint} is reached; waiting {Delay}")]
+    public static partial void RateLimitWait(ILogger logger, string source, string endpoint, TimeSpan delay);
 }

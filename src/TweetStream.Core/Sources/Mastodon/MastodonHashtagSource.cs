@@ -20,10 +20,10 @@ namespace TweetStream.Sources.Mastodon;
 /// <para>Ack tokens are per-stream sequence numbers; the saved id only advances over a contiguous run of
 /// settled items. Items the pipeline sheds count as settled (see <see cref="RejectAsync"/>).</para>
 /// <para>Limits of the Mastodon API: the timeline is ordered by local id, and a federated status can arrive
-/// late with an older id than one already saved; catch-up cannot see such a status nor deletions made during
-/// the gap.</para>
+/// late with an older id than one already saved; catch-up cannot see such a status. Edits and deletions made
+/// during the gap to statuses delivered before it are found by reconciliation (see <c>ReconcileAsync</c>).</para>
 /// </remarks>
-internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHandler, IDisposable
+internal sealed partial class MastodonHashtagSource : ITweetSource, IAcknowledgementHandler, IDisposable
 {
     private readonly MastodonHashtagSourceOptions _options;
     private readonly HttpClient _http;
@@ -35,6 +35,9 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
     private readonly Dictionary<string, string> _state = new(StringComparer.Ordinal);
     private long _shed;
     private readonly ThrottledStateFile _stateFile;
+
+    // Guarded by _stateGate: the snapshot writes each stream's acknowledged deliveries.
+    private readonly List<TagStream> _streams = [];
 
     public MastodonHashtagSource(
         MastodonHashtagSourceOptions options,
@@ -82,14 +85,32 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
 
     private void Settle(long token, object? state)
     {
-        if (state is not TagStream stream || !stream.Watermark.Settle(token))
+        if (state is not TagStream stream)
+        {
+            return;
+        }
+
+        var settled = new List<(long Position, string Key)>();
+        var advanced = stream.Watermark.Settle(token, settled);
+        if (!advanced && settled.Count == 0)
         {
             return;
         }
 
         lock (_stateGate)
         {
-            _state[stream.StateKey] = stream.Watermark.Committed.ToString(CultureInfo.InvariantCulture);
+            // Only versions whose items left the window are saved: a version saved before it was acknowledged
+            // would be taken as delivered after a crash, and its edit or deletion never sent again.
+            foreach (var (_, key) in settled)
+            {
+                ApplySettled(stream.Acknowledged, key);
+            }
+
+            if (advanced)
+            {
+                _state[stream.StateKey] = stream.Watermark.Committed.ToString(CultureInfo.InvariantCulture);
+            }
+
             _stateFile.MarkDirty();
         }
 
@@ -104,6 +125,9 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
         foreach (var instance in _options.Instances)
         {
             var streamingBase = await DiscoverStreamingBaseAsync(instance, cancellationToken).ConfigureAwait(false);
+
+            // Mastodon's rate limit is per account and instance, so the tags of one instance share it.
+            var budget = new RateBudget();
             foreach (var rawTag in _options.Tags)
             {
                 var tag = rawTag.TrimStart('#');
@@ -114,7 +138,16 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
                     saved = _state.TryGetValue(key, out var id) ? MastodonStatusMapper.Position(id) : 0;
                 }
 
-                var stream = new TagStream(instance, streamingBase, tag, key, new AckWatermark(saved)) { GapStart = saved };
+                var stream = new TagStream(instance, streamingBase, tag, key, new AckWatermark(saved), _options.ReconcileMaxStatuses, budget) { GapStart = saved };
+                lock (_stateGate)
+                {
+                    // Saved deliveries count as confirmed before the first connection, so it re-checks them.
+                    var delivered = _state.GetValueOrDefault(key + DeliveredSuffix);
+                    stream.Delivered.Decode(delivered, round: 0);
+                    stream.Acknowledged.Decode(delivered, round: 0);
+                    _streams.Add(stream);
+                }
+
                 loops.Add(RunStreamAsync(stream, writer, failed));
             }
         }
@@ -163,6 +196,9 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
                     stream.GapStart = stream.LastSeen;
                 }
 
+                // What was delivered so far may be edited or deleted before the next connection reads the stream.
+                stream.Round++;
+
                 var delay = backoff.Next();
                 SourceLog.Reconnecting(_logger, Name, endpoint, reason, delay, backoff.Attempt);
                 if (delay > TimeSpan.Zero)
@@ -207,6 +243,7 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
 
             stall.CancelAfter(Timeout.InfiniteTimeSpan);
             await CatchUpAsync(stream, writer, cancellationToken).ConfigureAwait(false);
+            await ReconcileAsync(stream, writer, cancellationToken).ConfigureAwait(false);
             stall.CancelAfter(_options.StallTimeout);
 
             var body = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
@@ -255,6 +292,7 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
             SourceLog.Connected(_logger, Name, stream.StreamingBase.Authority);
             stall.CancelAfter(Timeout.InfiniteTimeSpan);
             await CatchUpAsync(stream, writer, cancellationToken).ConfigureAwait(false);
+            await ReconcileAsync(stream, writer, cancellationToken).ConfigureAwait(false);
             stall.CancelAfter(_options.StallTimeout);
             while (true)
             {
@@ -351,14 +389,7 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
                     return Malformed(stream, "mastodon: delete event without a status id", raw);
                 }
 
-                if (!_dedup.TryAdd(host + "/delete/" + id))
-                {
-                    return null;
-                }
-
-                var token = stream.Watermark.Register(0);
-                var tombstone = Post.Tombstone(MastodonStatusMapper.PostId(host, id), Name, _time.GetUtcNow());
-                return SourceItem.ForPost(tombstone, raw.Length, new Acknowledgement(this, token, stream));
+                return Tombstone(stream, id, raw.Length);
             }
 
             default:
@@ -367,7 +398,8 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
         }
     }
 
-    private SourceItem? Emit(TagStream stream, MastodonStatus status, int size)
+    // force: emit even when this edited_at was delivered already, because reconciliation found other content.
+    private SourceItem? Emit(TagStream stream, MastodonStatus status, int size, bool force = false)
     {
         var host = stream.Instance.Authority;
         var position = MastodonStatusMapper.Position(status.Id);
@@ -376,14 +408,31 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
         // An edit has a new edited_at, so it is not a duplicate of the original; the same version from the
         // stream and from the timeline is.
         var version = status.EditedAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) ?? "0";
-        if (!_dedup.TryAdd(host + "/" + status.Id + "/" + version))
+        if (!_dedup.TryAdd(host + "/" + status.Id + "/" + version) && !force)
         {
             return null;
         }
 
+        var delivered = DeliveredStatuses.VersionOf(status);
+        stream.Delivered.Delivered(delivered, stream.Round);
         var post = MastodonStatusMapper.ToPost(status, host, stream.Tag, _time.GetUtcNow());
-        var token = stream.Watermark.Register(position);
+        var token = stream.Watermark.Register(position, DeliveredKey(delivered));
         return SourceItem.ForPost(post, size, new Acknowledgement(this, token, stream));
+    }
+
+    /// <summary>A tombstone for a status deleted on the stream or found gone by reconciliation; null when one was sent already.</summary>
+    private SourceItem? Tombstone(TagStream stream, string id, int size)
+    {
+        var host = stream.Instance.Authority;
+        stream.Delivered.Forget(id);
+        if (!_dedup.TryAdd(host + "/delete/" + id))
+        {
+            return null;
+        }
+
+        var token = stream.Watermark.Register(0, DeletedKeyPrefix + id);
+        var tombstone = Post.Tombstone(MastodonStatusMapper.PostId(host, id), Name, _time.GetUtcNow());
+        return SourceItem.ForPost(tombstone, size, new Acknowledgement(this, token, stream));
     }
 
     private SourceItem Malformed(TagStream stream, string reason, byte[] raw)
@@ -611,12 +660,26 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
     private void Flush(bool force) => _stateFile.Flush(force);
 
     // Runs under _stateGate.
-    private byte[] SnapshotState() => JsonSerializer.SerializeToUtf8Bytes(_state, MastodonJsonContext.Default.DictionaryStringString);
+    private byte[] SnapshotState()
+    {
+        if (_streams.Count == 0 || _options.ReconcileMaxStatuses == 0)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(_state, MastodonJsonContext.Default.DictionaryStringString);
+        }
+
+        var state = new Dictionary<string, string>(_state, StringComparer.Ordinal);
+        foreach (var stream in _streams)
+        {
+            state[stream.StateKey + DeliveredSuffix] = stream.Acknowledged.Encode();
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(state, MastodonJsonContext.Default.DictionaryStringString);
+    }
 
     private readonly record struct SseFrame(string EventType, byte[] Bytes);
 
     /// <summary>One instance+tag stream: its own watermark, last status seen and pending gap.</summary>
-    internal sealed class TagStream(Uri instance, Uri streamingBase, string tag, string stateKey, AckWatermark watermark)
+    internal sealed class TagStream(Uri instance, Uri streamingBase, string tag, string stateKey, AckWatermark watermark, int remembered = 0, RateBudget? budget = null)
     {
         public Uri Instance { get; } = instance;
 
@@ -633,5 +696,17 @@ internal sealed class MastodonHashtagSource : ITweetSource, IAcknowledgementHand
 
         /// <summary>When non-zero, the timeline after this id must be read before trusting the stream.</summary>
         public long GapStart { get; set; }
+
+        /// <summary>Counts connections: a delivery or check from an earlier round predates a gap.</summary>
+        public long Round { get; set; } = 1;
+
+        /// <summary>The latest version of each status delivered, for reconciliation in this run.</summary>
+        public DeliveredStatuses Delivered { get; } = new(remembered);
+
+        /// <summary>The versions whose items were acknowledged (contiguously), for the state file.</summary>
+        public DeliveredStatuses Acknowledged { get; } = new(remembered);
+
+        /// <summary>The rate limit of the instance, shared by its tags.</summary>
+        public RateBudget Budget { get; } = budget ?? new RateBudget();
     }
 }

@@ -7,7 +7,8 @@ namespace TweetStream;
 /// Since Mastodon 4.2 every streaming endpoint needs a user access token (<see cref="AccessToken"/>); it is sent
 /// in the <c>Authorization</c> header only, never in a URL, and never logged. Gaps (reconnects, restarts) are
 /// filled from the public hashtag timeline starting after the last acknowledged status id, saved per
-/// instance and tag in <see cref="StateFile"/>.
+/// instance and tag in <see cref="StateFile"/>; statuses delivered before a gap are re-checked one by one
+/// (<see cref="ReconcileMaxStatuses"/>, <see cref="ReconcileMaxAge"/>) so edits and deletions made during it arrive.
 /// </remarks>
 public sealed class MastodonHashtagSourceOptions
 {
@@ -64,6 +65,19 @@ public sealed class MastodonHashtagSourceOptions
     /// <summary>Statuses remembered to drop duplicates between the stream and catch-up. Default 10,000.</summary>
     [Range(100, 10_000_000)]
     public int DedupCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Most recently delivered statuses re-checked after a gap (<c>GET /api/v1/statuses/:id</c>, one request each)
+    /// so that edits and deletions made while the stream was down still arrive. Also the number remembered per
+    /// instance and tag, and saved in <see cref="StateFile"/> so a restart reconciles too. Default 100; 0 turns
+    /// reconciliation off.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int ReconcileMaxStatuses { get; set; } = 100;
+
+    /// <summary>Statuses created longer ago than this (by <c>created_at</c>) are not re-checked after a gap. Default 1 day.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan ReconcileMaxAge { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Largest event accepted; larger ones are dead-lettered. Default 1 MiB.</summary>
     [Range(1024, 64 * 1024 * 1024)]

@@ -94,6 +94,37 @@ public sealed class SourceRegistrationTests
     }
 
     [Theory]
+    [InlineData(-1, 60, "ReconcileMaxStatuses")]
+    [InlineData(10_001, 60, "ReconcileMaxStatuses")]
+    [InlineData(100, 0, "ReconcileMaxAge")]
+    [InlineData(100, 31 * 24 * 60, "ReconcileMaxAge")]
+    [InlineData(0, 60, null)]
+    public void Mastodon_reconciliation_bounds_are_validated(int maxStatuses, int maxAgeMinutes, string? failing)
+    {
+        var services = new ServiceCollection();
+        services.AddTweetStream(p => p.AddMastodonHashtagSource(o =>
+        {
+            o.Instances.Add(new Uri("https://mastodon.example"));
+            o.Tags.Add("london");
+            o.AccessToken = "t";
+            o.ReconcileMaxStatuses = maxStatuses;
+            o.ReconcileMaxAge = TimeSpan.FromMinutes(maxAgeMinutes);
+        }));
+        using var provider = services.BuildServiceProvider();
+        MastodonHashtagSourceOptions Get() =>
+            provider.GetRequiredService<IOptionsMonitor<MastodonHashtagSourceOptions>>().Get(TweetStreamServiceCollectionExtensions.DefaultPipelineName);
+
+        if (failing is null)
+        {
+            Assert.Equal(0, Get().ReconcileMaxStatuses);
+            return;
+        }
+
+        var error = Assert.Throws<OptionsValidationException>(Get);
+        Assert.Contains(error.Failures, f => f.Contains(failing, StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData(false, "https://jetstream.example/subscribe")]
     [InlineData(true, "ftp://jetstream.example/subscribe")]
     [InlineData(true, null)]

@@ -14,9 +14,11 @@ namespace TweetStream.Tests.Sources.Support;
 public sealed record StreamScript(IReadOnlyList<string> Frames, bool Close);
 
 /// <summary>
-/// A strict double of a Mastodon instance: <c>/api/v2/instance</c>, the public hashtag timeline and the
+/// A strict double of a Mastodon instance: <c>/api/v2/instance</c>, the public hashtag timeline, single statuses
+/// (<c>/api/v1/statuses/:id</c>, answered from the timeline with the <c>X-RateLimit-*</c> headers) and the
 /// hashtag streaming endpoints (SSE and WebSocket). Unknown paths or query parameters, a missing or wrong
-/// token on streaming, and a timeline <c>limit</c> above 40 are rejected the way Mastodon does.
+/// token on streaming, and a timeline <c>limit</c> above 40 are rejected the way Mastodon does; a deleted or
+/// unknown status answers 404 <c>Record not found</c>.
 /// </summary>
 public sealed class FakeMastodonServer : IAsyncDisposable
 {
@@ -25,6 +27,8 @@ public sealed class FakeMastodonServer : IAsyncDisposable
     private readonly List<JsonObject> _timeline = [];
     private LocalServer? _server;
     private int _streamConnections;
+    private int _rateLimitRemaining = 300;
+    private int _rateLimitedLookups;
 
     public string Token { get; set; } = "test-token-never-logged";
 
@@ -40,6 +44,46 @@ public sealed class FakeMastodonServer : IAsyncDisposable
     public ConcurrentQueue<string> Requests { get; } = new();
 
     public ConcurrentQueue<string> AuthorizationHeaders { get; } = new();
+
+    /// <summary>The ids asked for on <c>/api/v1/statuses/:id</c>, in order.</summary>
+    public ConcurrentQueue<string> StatusLookups { get; } = new();
+
+    /// <summary>The <c>X-RateLimit-Reset</c> sent with every status lookup (Mastodon sends an ISO 8601 time).</summary>
+    public DateTimeOffset RateLimitReset { get; set; } = new(2026, 11, 26, 10, 5, 0, TimeSpan.Zero);
+
+    /// <summary>The requests left in the window: each status lookup answers one less as <c>X-RateLimit-Remaining</c>.</summary>
+    public int RateLimitRemaining
+    {
+        get => Volatile.Read(ref _rateLimitRemaining);
+        set => Volatile.Write(ref _rateLimitRemaining, value);
+    }
+
+    /// <summary>The next this many status lookups answer 429 with <c>X-RateLimit-Remaining: 0</c>.</summary>
+    public int RateLimitedLookups
+    {
+        get => Volatile.Read(ref _rateLimitedLookups);
+        set => Volatile.Write(ref _rateLimitedLookups, value);
+    }
+
+    /// <summary>Edits a timeline status the way Mastodon does: new content and a non-null <c>edited_at</c>.</summary>
+    public void EditStatus(long id, string text, DateTimeOffset editedAt)
+    {
+        lock (_timeline)
+        {
+            var status = _timeline.Single(s => s["id"]!.GetValue<string>() == id.ToString(CultureInfo.InvariantCulture));
+            status["content"] = "<p>" + text + "</p>";
+            status["edited_at"] = editedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Deletes a status: it leaves the timeline and its lookup answers 404.</summary>
+    public void DeleteStatus(long id)
+    {
+        lock (_timeline)
+        {
+            _timeline.RemoveAll(s => s["id"]!.GetValue<string>() == id.ToString(CultureInfo.InvariantCulture));
+        }
+    }
 
     public static async Task<FakeMastodonServer> StartAsync()
     {
@@ -81,6 +125,12 @@ public sealed class FakeMastodonServer : IAsyncDisposable
             var url = StreamingUrl();
             var body = new JsonObject { ["domain"] = "example.test", ["configuration"] = new JsonObject { ["urls"] = url is null ? new JsonObject() : new JsonObject { ["streaming"] = url } } };
             await WriteJsonAsync(context, 200, body);
+            return;
+        }
+
+        if (path.StartsWith("/api/v1/statuses/", StringComparison.Ordinal) && request.Method == HttpMethods.Get)
+        {
+            await StatusAsync(context, path["/api/v1/statuses/".Length..]);
             return;
         }
 
@@ -250,6 +300,42 @@ public sealed class FakeMastodonServer : IAsyncDisposable
         await WriteJsonAsync(context, 200, array);
     }
 
+    private async Task StatusAsync(HttpContext context, string id)
+    {
+        if (context.Request.QueryString.HasValue || id.Length == 0 || !id.All(char.IsAsciiDigit))
+        {
+            await WriteJsonAsync(context, 404, new JsonObject { ["error"] = "Record not found" });
+            return;
+        }
+
+        StatusLookups.Enqueue(id);
+        var headers = context.Response.Headers;
+        headers["X-RateLimit-Limit"] = "300";
+        headers["X-RateLimit-Reset"] = RateLimitReset.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        if (Interlocked.Decrement(ref _rateLimitedLookups) >= 0)
+        {
+            headers["X-RateLimit-Remaining"] = "0";
+            await WriteJsonAsync(context, 429, new JsonObject { ["error"] = "Too many requests" });
+            return;
+        }
+
+        Interlocked.Exchange(ref _rateLimitedLookups, 0);
+        headers["X-RateLimit-Remaining"] = Math.Max(0, Interlocked.Decrement(ref _rateLimitRemaining)).ToString(CultureInfo.InvariantCulture);
+        JsonObject? status;
+        lock (_timeline)
+        {
+            status = _timeline.FirstOrDefault(s => s["id"]!.GetValue<string>() == id)?.DeepClone().AsObject();
+        }
+
+        if (status is null)
+        {
+            await WriteJsonAsync(context, 404, new JsonObject { ["error"] = "Record not found" });
+            return;
+        }
+
+        await WriteJsonAsync(context, 200, status);
+    }
+
     private static async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
     {
         context.Response.StatusCode = status;
@@ -278,11 +364,21 @@ public static class MastodonFrames
         new JsonObject { ["stream"] = new JsonArray("hashtag", tag), ["event"] = eventName, ["payload"] = payload }.ToJsonString();
 
     /// <summary>The fixture status with another id (and text), compact.</summary>
-    public static string Status(long id, string text = "hello #london")
+    public static string Status(long id, string text = "hello #london", DateTimeOffset? createdAt = null, DateTimeOffset? editedAt = null)
     {
         var status = JsonNode.Parse(Fixtures.Text("mastodon", "status-update.json"))!.AsObject();
         status["id"] = id.ToString(CultureInfo.InvariantCulture);
         status["content"] = "<p>" + text + "</p>";
+        if (createdAt is { } created)
+        {
+            status["created_at"] = created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        }
+
+        if (editedAt is { } edited)
+        {
+            status["edited_at"] = edited.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        }
+
         return status.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
     }
 }
