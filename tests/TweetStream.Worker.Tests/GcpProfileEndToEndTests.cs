@@ -80,7 +80,8 @@ public sealed partial class GcpProfileEndToEndTests
         var queriesBefore = bigquery.Count("query");
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
+            using var ready = await http.GetAsync("readyz");
+            Assert.True(ready.StatusCode == HttpStatusCode.OK, $"readyz answered {(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}; worker output:\n{worker.Output}");
         }
 
         Assert.InRange(bigquery.Count("query") - queriesBefore, 0, 1);

@@ -155,7 +155,8 @@ internal sealed class ReplaySource : ITweetSource, IAsyncDisposable, IDisposable
                         var now = _time.GetUtcNow();
                         var at = backfillStart + (recorded.CreatedAt - firstRecorded.Value);
                         at = at > now ? now : at;
-                        item = SourceItem.ForPost(recorded with { CreatedAt = at, ReceivedAt = at }, item.EncodedSize, item.Acknowledgement);
+                        // Received now, created in the past: a backdated receipt read as hours of backlog (lag, /readyz).
+                        item = SourceItem.ForPost(recorded with { CreatedAt = at, ReceivedAt = now }, item.EncodedSize, item.Acknowledgement);
                     }
                     else
                     {

@@ -280,6 +280,7 @@ public sealed class ReplaySourceTests : IDisposable
 
         // The first post opens the window, the others keep their offsets, and none lands after now.
         Assert.Equal([start.AddSeconds(-40), start.AddSeconds(-10), start], items.Select(i => i.Post!.CreatedAt));
+        Assert.All(items, i => Assert.Equal(start, i.Post!.ReceivedAt)); // received now, or the backfill reads as backlog
         Assert.Equal(["x:1", "x:31", "x:59"], items.Select(i => i.Post!.Id));
         Assert.Equal(start, time.GetUtcNow());
     }
