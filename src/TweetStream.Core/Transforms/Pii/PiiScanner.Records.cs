@@ -31,6 +31,8 @@ internal static partial class PiiScanner
     // Phrases that name a date of birth outright, so a few words may stand between ("DOB on his gym card 03/04/1989").
     private static readonly string[][] StrongDobPhrases = [["dob"], ["d.o.b"], ["birth", "of", "date"], ["date", "birth"], ["birthdate"]];
 
+    private static readonly string[][] BornPhrase = [["born"]];
+
     // A birthday is a date of birth only with its year: "my birthday is 1 Jan 2000", not "birthday drinks 3 Sept".
     private static readonly string[][] BirthdayPhrases = [["birthday"], ["bday"], ["b'day"]];
 
@@ -169,7 +171,8 @@ internal static partial class PiiScanner
                 TryPassport(text, i, output);
             }
         }
-        else if (!upper && (kinds & (PiiKinds.DrivingLicence | PiiKinds.VehicleReg)) != 0 && wordEnd - i is >= 2 and <= 5 && DigitSoon(text, i))
+        else if (!upper && (kinds & (PiiKinds.DrivingLicence | PiiKinds.VehicleReg)) != 0 && wordEnd - i is >= 2 and <= 5
+            && wordEnd < text.Length && char.IsAsciiDigit(text[wordEnd]))
         {
             // Typed in lower case: "mx66cva", "clark060215jc9hv" (letters then digits straight away).
             if ((kinds & PiiKinds.DrivingLicence) != 0)
@@ -263,6 +266,12 @@ internal static partial class PiiScanner
         Span<char> buffer = stackalloc char[MaxContextWords * MaxWordLength];
         Span<int> lengths = stackalloc int[MaxContextWords];
         var count = ReadWordsBack(text, start, buffer, lengths);
+        return PhraseEnds(buffer, lengths, count, phrases, fillers);
+    }
+
+    /// <summary><see cref="PrecededBy"/> over words already read, so one read serves several phrase lists.</summary>
+    private static bool PhraseEnds(Span<char> buffer, Span<int> lengths, int count, string[][] phrases, FrozenSet<string> fillers)
+    {
         for (var w = 0; w < count; w++)
         {
             foreach (var phrase in phrases)
@@ -784,8 +793,7 @@ internal static partial class PiiScanner
         }
 
         // The licence's own words right before outweigh a "code" or "ID" further back ("DVLA check code for my licence X").
-        var named = PrecededBy(text, start, LicencePhrases, LicenceFillers);
-        if (IsDrivingLicence(c) && (named || (!lowerCase && !Near(text, start, start, NotLicenceWords, after: false))))
+        if (IsDrivingLicence(c) && ((!lowerCase && !Near(text, start, start, NotLicenceWords, after: false)) || PrecededBy(text, start, LicencePhrases, LicenceFillers)))
         {
             output.Add(new PiiCandidate(PiiEntities.DrivingLicence, start, i, DrivingLicencePriority));
         }
@@ -1007,15 +1015,18 @@ internal static partial class PiiScanner
 
     private static bool IsDobContext(ReadOnlySpan<char> text, int start, int end)
     {
+        Span<char> buffer = stackalloc char[MaxContextWords * MaxWordLength];
+        Span<int> lengths = stackalloc int[MaxContextWords];
+        var count = ReadWordsBack(text, start, buffer, lengths);
         var year = DateHasYear(text, start, end);
-        if (PrecededBy(text, start, DobPhrases, DobFillers))
+        if (PhraseEnds(buffer, lengths, count, DobPhrases, DobFillers))
         {
             // "born" alone dates films and songs ("Born on the 4th of July") unless a year and a person come with it.
-            return !PrecededBy(text, start, [["born"]], DobFillers) || PrecededBy(text, start, StrongDobPhrases, DobFillers)
-                || (year && BornByPerson(text, start));
+            return !PhraseEnds(buffer, lengths, count, BornPhrase, DobFillers) || PhraseEnds(buffer, lengths, count, StrongDobPhrases, DobFillers)
+                || (year && BornByPerson(text, start, buffer, lengths, count));
         }
 
-        return year && (PrecededBy(text, start, BirthdayPhrases, DobFillers) || StrongPhraseWithGap(text, start));
+        return year && (PhraseEnds(buffer, lengths, count, BirthdayPhrases, DobFillers) || StrongPhraseWithGap(buffer, lengths, count));
     }
 
     /// <summary>A day, month and year: numeric dates always carry one; word dates end in it ("3 March 1985", "March 3, 85").</summary>
@@ -1034,11 +1045,8 @@ internal static partial class PiiScanner
     }
 
     /// <summary>Up to four other words between a strong phrase and a dated year: "DOB on his gym card 03/04/1989".</summary>
-    private static bool StrongPhraseWithGap(ReadOnlySpan<char> text, int start)
+    private static bool StrongPhraseWithGap(Span<char> buffer, Span<int> lengths, int count)
     {
-        Span<char> buffer = stackalloc char[MaxContextWords * MaxWordLength];
-        Span<int> lengths = stackalloc int[MaxContextWords];
-        var count = ReadWordsBack(text, start, buffer, lengths);
         for (var w = 0; w < count && w <= 4; w++)
         {
             foreach (var phrase in StrongDobPhrases)
@@ -1070,11 +1078,8 @@ internal static partial class PiiScanner
     }
 
     /// <summary>"Grandad was born", "I was born", "born 2 May 2009": not "our pub was born", "the idea was born".</summary>
-    private static bool BornByPerson(ReadOnlySpan<char> text, int start)
+    private static bool BornByPerson(ReadOnlySpan<char> text, int start, Span<char> buffer, Span<int> lengths, int count)
     {
-        Span<char> buffer = stackalloc char[MaxContextWords * MaxWordLength];
-        Span<int> lengths = stackalloc int[MaxContextWords];
-        var count = ReadWordsBack(text, start, buffer, lengths);
         var w = 0;
         while (w < count && !Word(buffer, lengths, w).SequenceEqual("born"))
         {
