@@ -27,14 +27,34 @@ internal static partial class PiiScanner
 
     // Context phrases are matched on lower-cased words read backwards from the value, so each is stored last word first.
     private static readonly string[][] DobPhrases = [["dob"], ["d.o.b"], ["born"], ["birth", "of", "date"], ["date", "birth"], ["birthdate"], ["b'day"]];
-    private static readonly string[][] SortCodePhrases = [["code", "sort"], ["sortcode"], ["s/c"], ["sc"], ["sort"], ["sort-code"]];
+
+    // Phrases that name a date of birth outright, so a few words may stand between ("DOB on his gym card 03/04/1989").
+    private static readonly string[][] StrongDobPhrases = [["dob"], ["d.o.b"], ["birth", "of", "date"], ["date", "birth"], ["birthdate"]];
+
+    private static readonly string[][] BornPhrase = [["born"]];
+
+    // A birthday is a date of birth only with its year: "my birthday is 1 Jan 2000", not "birthday drinks 3 Sept".
+    private static readonly string[][] BirthdayPhrases = [["birthday"], ["bday"], ["b'day"]];
+
+    // Between a strong phrase and its date: words that put the date on an event instead ("d.o.b. checks at the bar on 14/02").
+    private static readonly FrozenSet<string> DobGapStops = Set(
+        "at", "until", "till", "from", "since", "by", "before", "after", "opened", "opens", "launch", "launching", "checks", "check",
+        "required", "expires", "expiry", "issued", "valid", "appointment", "booked", "event", "party", "drinks");
+
+    // "X was born": a person. "Our pub was born on 1 May 2009", "this sourdough starter was born" are not.
+    private static readonly FrozenSet<string> BornSubjects = Set(
+        "i", "we", "he", "she", "they", "you", "who", "me", "him", "her", "son", "daughter", "baby", "babies", "twin", "twins", "kid",
+        "kids", "child", "children", "boy", "girl", "brother", "sister", "mum", "mom", "mother", "dad", "father", "gran", "grandad",
+        "granddad", "grandma", "grandpa", "nan", "nana", "grandmother", "grandfather", "great-grandma", "nephew", "niece", "cousin",
+        "aunt", "auntie", "uncle", "wife", "husband", "partner", "friend", "mate", "teen", "teenager", "man", "woman", "person");
+    private static readonly string[][] SortCodePhrases = [["code", "sort"], ["sortcode"], ["s/c"], ["sc"], ["s.c"], ["sort"], ["sort-code"]];
     private static readonly string[][] AccountPhrases = [["acc"], ["acct"], ["account"], ["a/c"], ["accnt"], ["acc.no"], ["a/c.no"]];
-    private static readonly string[][] PassportPhrases = [["passport"]];
+    private static readonly string[][] PassportPhrases = [["passport"], ["ppt"]];
 
     // Words allowed between a context phrase and its value: "DOB is", "born on the", "account number:", "passport no.".
-    private static readonly FrozenSet<string> DobFillers = Set("is", "was", "on", "the", "of", "my", "her", "his");
-    private static readonly FrozenSet<string> NumberFillers = Set("no", "number", "num", "nr", "is", "my", "her", "his", "uk", "british", "details", "and", "code", "sort");
-    private static readonly FrozenSet<string> PassportFillers = Set("no", "number", "num", "nr", "is", "my", "her", "his", "uk", "british", "gb", "irish", "new", "old", "was");
+    private static readonly FrozenSet<string> DobFillers = Set("is", "was", "on", "the", "of", "my", "her", "his", "as", "it's", "its");
+    private static readonly FrozenSet<string> NumberFillers = Set("no", "number", "num", "nr", "is", "my", "her", "his", "uk", "british", "details", "and", "code", "sort", "for", "me", "new", "now");
+    private static readonly FrozenSet<string> PassportFillers = Set("no", "number", "num", "nr", "is", "my", "her", "his", "uk", "british", "gb", "irish", "new", "old", "was", "n", "nº", "numbers", "french", "german", "spanish", "italian", "us", "eu");
 
     // Anywhere near a separated sort code: the banking vocabulary that dates and scores never come with.
     private static readonly FrozenSet<string> BankWords = Set(
@@ -46,7 +66,8 @@ internal static partial class PiiScanner
         "lorry", "truck", "motorbike", "motorcycle", "moped", "scooter", "taxi", "cab", "minicab", "uber", "driver", "drivers", "driving", "drove",
         "parked", "parking", "dashcam", "dvla", "anpr", "mot", "towed", "clamped", "reversed", "hatchback", "suv", "estate", "tesla",
         "bmw", "audi", "ford", "vauxhall", "toyota", "mercedes", "merc", "range", "rover", "volvo", "kia", "nissan", "honda", "fiesta",
-        "golf", "corsa", "prius", "transit", "hit-and-run", "speeding", "tailgating", "vrm");
+        "golf", "corsa", "prius", "transit", "hit-and-run", "speeding", "tailgating", "vrm",
+        "ulez", "congestion", "rage", "beetle", "polo", "astra", "micra", "qashqai", "landrover", "motor", "motors", "4x4", "camper", "campervan");
 
     private static readonly FrozenDictionary<string, int> MonthNames = new Dictionary<string, int>(StringComparer.Ordinal)
     {
@@ -67,7 +88,8 @@ internal static partial class PiiScanner
         "studios", "studio", "hospital", "library", "museum", "gallery", "church", "school", "college", "hall", "arcade", "centre",
         "center", "junction", "roundabout", "stores", "store", "shops", "shop", "branch", "branches", "toilets", "entrance", "exit",
         "line", "sainsbury's", "tesco", "pret", "boots", "costa", "starbucks", "cinema", "pub", "festival", "fair", "concerts", "concert",
-        "gigs", "gig", "events", "cafes", "cafés", "restaurants", "pubs", "bars", "shows", "tickets", "crossing", "crossings");
+        "gigs", "gig", "events", "cafes", "cafés", "restaurants", "pubs", "bars", "shows", "tickets", "crossing", "crossings", "flats",
+        "apartments", "development", "exhibit", "exhibition", "set", "filming");
 
     // What a number before a street means when it is not a house: "the 38 Essex Road", "platform 2 Station Road".
     private static readonly FrozenSet<string> NotHouseBefore = Set(
@@ -84,7 +106,7 @@ internal static partial class PiiScanner
 
     private static readonly FrozenSet<string> HouseNameWords = Set(
         "cottage", "house", "lodge", "farm", "barn", "villa", "manor", "cottages", "farmhouse", "bungalow", "mill", "grange", "court",
-        "mansions", "towers", "tower", "building", "buildings");
+        "mansions", "towers", "tower", "building", "buildings", "forge", "rectory", "vicarage", "stables", "granary", "croft", "oast");
 
     private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> MonthLookup = MonthNames.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -147,6 +169,20 @@ internal static partial class PiiScanner
             if ((kinds & PiiKinds.Passport) != 0)
             {
                 TryPassport(text, i, output);
+            }
+        }
+        else if (!upper && (kinds & (PiiKinds.DrivingLicence | PiiKinds.VehicleReg)) != 0 && wordEnd - i is >= 2 and <= 5
+            && wordEnd < text.Length && char.IsAsciiDigit(text[wordEnd]))
+        {
+            // Typed in lower case: "mx66cva", "clark060215jc9hv" (letters then digits straight away).
+            if ((kinds & PiiKinds.DrivingLicence) != 0)
+            {
+                TryDrivingLicence(text, i, output);
+            }
+
+            if ((kinds & PiiKinds.VehicleReg) != 0)
+            {
+                TryVehicleReg(text, i, output);
             }
         }
 
@@ -230,6 +266,12 @@ internal static partial class PiiScanner
         Span<char> buffer = stackalloc char[MaxContextWords * MaxWordLength];
         Span<int> lengths = stackalloc int[MaxContextWords];
         var count = ReadWordsBack(text, start, buffer, lengths);
+        return PhraseEnds(buffer, lengths, count, phrases, fillers);
+    }
+
+    /// <summary><see cref="PrecededBy"/> over words already read, so one read serves several phrase lists.</summary>
+    private static bool PhraseEnds(Span<char> buffer, Span<int> lengths, int count, string[][] phrases, FrozenSet<string> fillers)
+    {
         for (var w = 0; w < count; w++)
         {
             foreach (var phrase in phrases)
@@ -310,13 +352,15 @@ internal static partial class PiiScanner
         return count;
     }
 
+    private static bool NearBefore(ReadOnlySpan<char> text, int start, FrozenSet<string> words, int window) => Near(text, start, start, words, after: false, window);
+
     /// <summary>Whether a word of <paramref name="words"/> stands within <see cref="ContextWindow"/> characters before (or after).</summary>
-    private static bool Near(ReadOnlySpan<char> text, int start, int end, FrozenSet<string> words, bool after)
+    private static bool Near(ReadOnlySpan<char> text, int start, int end, FrozenSet<string> words, bool after, int window = ContextWindow)
     {
         var lookup = words.GetAlternateLookup<ReadOnlySpan<char>>();
         Span<char> lower = stackalloc char[MaxWordLength];
-        var from = Math.Max(0, start - ContextWindow);
-        var to = after ? Math.Min(text.Length, end + ContextWindow) : end;
+        var from = Math.Max(0, start - window);
+        var to = after ? Math.Min(text.Length, end + window) : end;
         foreach (var (a, b) in (ReadOnlySpan<(int, int)>)[(from, start), (end, to)])
         {
             var i = a;
@@ -396,7 +440,9 @@ internal static partial class PiiScanner
             var account = FollowingAccount(text, sortEnd, out var accountStart);
             // "12 34 56" is also the middle of a spaced NI number or a list of scores: spaces need the words or the account.
             var dashed = separated && text[start + 2] == '-';
-            if (sortContext || (separated && account > 0) || (dashed && !NamedOtherwise(text, start) && Near(text, start, sortEnd, BankWords, after: true)))
+            // Six digits then eight ("608371 22013594") is the pair written the way a banking app copies it.
+            var pair = account > 0 && accountStart == sortEnd + 1 && !separated;
+            if (sortContext || (separated && account > 0) || pair || (dashed && !NamedOtherwise(text, start) && Near(text, start, sortEnd, BankWords, after: true)))
             {
                 output.Add(new PiiCandidate(PiiEntities.Bank, start, sortEnd, BankPriority));
                 if (account > 0)
@@ -409,11 +455,42 @@ internal static partial class PiiScanner
         }
 
         var end = AccountEnd(text, start);
-        if (end > 0 && PrecededBy(text, start, AccountPhrases, NumberFillers))
+        if (end > 0 && !CountedAfter(text, end) && (PrecededBy(text, start, AccountPhrases, NumberFillers)
+            || (Near(text, start, start, AccountWords, after: false) && !Near(text, start, start, NotAccountWords, after: false))))
         {
             output.Add(new PiiCandidate(PiiEntities.Bank, start, end, BankPriority));
         }
     }
+
+    // "12345678 views", "12345678 followers": a count, whatever the account.
+    private static readonly FrozenSet<string> CountWords = Set(
+        "views", "followers", "likes", "subscribers", "streams", "plays", "steps", "points", "times", "people", "users", "posts", "hits",
+        "downloads", "impressions", "retweets");
+
+    private static bool CountedAfter(ReadOnlySpan<char> text, int end)
+    {
+        if (end + 1 >= text.Length || text[end] != ' ')
+        {
+            return false;
+        }
+
+        var s = end + 1;
+        var i = s;
+        while (i < text.Length && i - s < MaxWordLength && char.IsAsciiLetter(text[i]))
+        {
+            i++;
+        }
+
+        Span<char> lower = stackalloc char[MaxWordLength];
+        return i > s && i - s < MaxWordLength && Contains(CountWords, LowerWord(text, s, i, lower));
+    }
+
+    // Eight digits a little after "account" ("account number… it was 61904427"), unless another number is named nearer.
+    private static readonly FrozenSet<string> AccountWords = Set("account", "acc", "acct", "a/c", "accnt");
+
+    private static readonly FrozenSet<string> NotAccountWords = Set(
+        "order", "ref", "reference", "tracking", "booking", "invoice", "phone", "mobile", "customer", "membership", "member", "case",
+        "ticket", "policy", "parcel", "username", "user", "id", "pin", "followers", "points", "loyalty", "password");
 
     // "code 20-45-77", "ref 12-34-56", "on 12-03-24": the word just before says the number is something else.
     private static readonly FrozenSet<string> NotBankBefore = Set(
@@ -441,7 +518,7 @@ internal static partial class PiiScanner
         {
             end = start + 6;
         }
-        else if (start + 8 <= text.Length && Digits(text, start, 2) == 2 && text[start + 2] is '-' or ' ' && text[start + 5] == text[start + 2]
+        else if (start + 8 <= text.Length && Digits(text, start, 2) == 2 && text[start + 2] is '-' or ' ' or '.' && text[start + 5] == text[start + 2]
             && Digits(text, start + 3, 2) == 2 && Digits(text, start + 6, 2) == 2)
         {
             end = start + 8;
@@ -574,7 +651,8 @@ internal static partial class PiiScanner
             }
 
             ok = end - start is 8 or 9 && digitCount >= 5 && digitCount < end - start;
-            if (!ok || !EndsToken(text, end) || !PrecededBy(text, start, PassportPhrases, PassportFillers))
+            if (!ok || !EndsToken(text, end) || !(PrecededBy(text, start, PassportPhrases, PassportFillers)
+                || (FollowedByNationality(text, end) && !NearBefore(text, start, NotPassportWords, PassportWindow))))
             {
                 return;
             }
@@ -588,17 +666,85 @@ internal static partial class PiiScanner
         // "passport no. X", or a nine-digit number shortly after "passport" with nothing in between that names another
         // number ("passport application reference 531862947", "passport office order 120384756").
         if (PrecededBy(text, start, PassportPhrases, PassportFillers)
-            || (letters == 0 && Near(text, start, start, PassportWords, after: false) && !Near(text, start, start, NotPassportWords, after: false)))
+            || (letters == 0 && NearBefore(text, start, PassportWords, PassportWindow) && !NearBefore(text, start, NotPassportWords, PassportWindow))
+            || (letters == 0 && FollowedByPassport(text, end))
+            || (FollowedByNationality(text, end) && !NearBefore(text, start, NotPassportWords, PassportWindow)))
         {
             output.Add(new PiiCandidate(PiiEntities.Passport, start, end, PassportPriority));
         }
     }
 
-    private static readonly FrozenSet<string> PassportWords = Set("passport", "passports");
+    private static readonly FrozenSet<string> PassportWords = Set("passport", "passports", "ppt");
+
+    // A passport is often named in one clause and its number given in the next ("passport outside X, number 547092318").
+    private const int PassportWindow = 64;
+
+    private static readonly FrozenSet<string> Nationalities = Set(
+        "uk", "gb", "british", "irish", "ireland", "italian", "italy", "french", "france", "german", "germany", "spanish", "spain",
+        "portuguese", "portugal", "polish", "poland", "dutch", "us", "usa", "american", "canadian", "australian", "indian", "nigerian",
+        "greek", "swedish", "eu");
+
+    /// <summary>"550083146 (UK)", "YB3027714 (Italian)": a number labelled with a nationality is a passport's.</summary>
+    private static bool FollowedByNationality(ReadOnlySpan<char> text, int end)
+    {
+        if (end + 3 >= text.Length || text[end] != ' ' || text[end + 1] != '(')
+        {
+            return false;
+        }
+
+        var s = end + 2;
+        var i = s;
+        while (i < text.Length && i - s < MaxWordLength && char.IsAsciiLetter(text[i]))
+        {
+            i++;
+        }
+
+        Span<char> lower = stackalloc char[MaxWordLength];
+        return i > s && i < text.Length && text[i] == ')' && i - s < MaxWordLength && Contains(Nationalities, LowerWord(text, s, i, lower));
+    }
+
+    /// <summary>"219487733 is my passport number", "219487733 (passport)": the words right after name the number.</summary>
+    private static bool FollowedByPassport(ReadOnlySpan<char> text, int end)
+    {
+        Span<char> lower = stackalloc char[MaxWordLength];
+        var i = end;
+        for (var words = 0; words < 4 && i < text.Length; words++)
+        {
+            while (i < text.Length && text[i] is ' ' or '(' or ',' or ':' or '-')
+            {
+                i++;
+            }
+
+            var s = i;
+            while (i < text.Length && i - s < MaxWordLength && (char.IsAsciiLetter(text[i]) || text[i] is '\'' or '’'))
+            {
+                i++;
+            }
+
+            if (i == s || i - s >= MaxWordLength)
+            {
+                return false;
+            }
+
+            var word = LowerWord(text, s, i, lower);
+            if (Contains(PassportWords, word))
+            {
+                return true;
+            }
+
+            if (!Contains(PassportFillers, word) && word is not ("the" or "our" or "your" or "their" or "son's" or "daughter's"))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
 
     private static readonly FrozenSet<string> NotPassportWords = Set(
         "reference", "ref", "application", "order", "booking", "tracking", "invoice", "code", "photo", "photos", "office", "fee", "views",
-        "visitor", "ticket", "tickets", "case", "flight", "phone", "helpline", "parcel", "pin", "voucher");
+        "visitor", "ticket", "tickets", "case", "phone", "helpline", "parcel", "pin", "voucher", "confirmation", "appointment", "receipt",
+        "payment", "transaction");
 
     // ---- driving licences -------------------------------------------------------------------------------------------
 
@@ -609,6 +755,8 @@ internal static partial class PiiScanner
     /// </summary>
     private static void TryDrivingLicence(ReadOnlySpan<char> text, int start, List<PiiCandidate> output)
     {
+        // Typed in lower case it is still the licence, but only where the words say so ("licence clark060215jc9hv").
+        var lowerCase = char.IsAsciiLetterLower(text[start]);
         Span<char> c = stackalloc char[16];
         var i = start;
         var n = 0;
@@ -624,12 +772,12 @@ internal static partial class PiiScanner
                 continue;
             }
 
-            if (!char.IsAsciiDigit(ch) && !char.IsAsciiLetterUpper(ch))
+            if (!char.IsAsciiDigit(ch) && !(lowerCase ? char.IsAsciiLetterLower(ch) : char.IsAsciiLetterUpper(ch)))
             {
                 return;
             }
 
-            c[n++] = ch;
+            c[n++] = char.ToUpperInvariant(ch);
             i++;
         }
 
@@ -644,11 +792,16 @@ internal static partial class PiiScanner
             return;
         }
 
-        if (IsDrivingLicence(c) && !Near(text, start, start, NotLicenceWords, after: false))
+        // The licence's own words right before outweigh a "code" or "ID" further back ("DVLA check code for my licence X").
+        if (IsDrivingLicence(c) && ((!lowerCase && !Near(text, start, start, NotLicenceWords, after: false)) || PrecededBy(text, start, LicencePhrases, LicenceFillers)))
         {
             output.Add(new PiiCandidate(PiiEntities.DrivingLicence, start, i, DrivingLicencePriority));
         }
     }
+
+    private static readonly string[][] LicencePhrases = [["licence"], ["license"], ["dl"], ["licence", "driving"], ["license", "driving"], ["licence", "driver's"], ["license", "driver's"]];
+
+    private static readonly FrozenSet<string> LicenceFillers = Set("no", "number", "num", "nr", "is", "my", "her", "his", "uk", "full", "provisional", "photocard", "card");
 
     // Codes of the same length that merely happen to fit the structure say what they are just before.
     private static readonly FrozenSet<string> NotLicenceWords = Set(
@@ -715,6 +868,34 @@ internal static partial class PiiScanner
     /// </summary>
     private static void TryVehicleReg(ReadOnlySpan<char> text, int start, List<PiiCandidate> output)
     {
+        if (char.IsAsciiLetterLower(text[start]))
+        {
+            // Lower case only in the current format, unspaced: "mx66cva".
+            if (start + 7 > text.Length || (start + 7 < text.Length && IsWordChar(text[start + 7])))
+            {
+                return;
+            }
+
+            Span<char> upper = stackalloc char[7];
+            for (var k = 0; k < 7; k++)
+            {
+                var ch = text[start + k];
+                if (char.IsAsciiLetterUpper(ch))
+                {
+                    return;
+                }
+
+                upper[k] = char.ToUpperInvariant(ch);
+            }
+
+            if (CurrentRegEnd(upper, 0) == 7 && Near(text, start, start + 7, VehicleWords, after: true) && !RegNamedOtherwise(text, start))
+            {
+                output.Add(new PiiCandidate(PiiEntities.VehicleReg, start, start + 7, VehicleRegPriority));
+            }
+
+            return;
+        }
+
         var end = CurrentRegEnd(text, start);
         if (end < 0)
         {
@@ -726,10 +907,20 @@ internal static partial class PiiScanner
             end = SuffixRegEnd(text, start);
         }
 
-        if (end > 0 && (end >= text.Length || !IsWordChar(text[end])) && Near(text, start, end, VehicleWords, after: true))
+        if (end > 0 && (end >= text.Length || !IsWordChar(text[end])) && Near(text, start, end, VehicleWords, after: true) && !RegNamedOtherwise(text, start))
         {
             output.Add(new PiiCandidate(PiiEntities.VehicleReg, start, end, VehicleRegPriority));
         }
+    }
+
+    // "model code KB19 XTR", "part no. AB12 CDE": the word just before names a product code, not a plate.
+    private static readonly FrozenSet<string> NotRegBefore = Set("model", "code", "part", "serial", "sku", "product", "item", "batch", "lot", "ref", "reference", "order");
+
+    private static bool RegNamedOtherwise(ReadOnlySpan<char> text, int start)
+    {
+        Span<char> buffer = stackalloc char[MaxWordLength];
+        Span<int> lengths = stackalloc int[1];
+        return ReadWordsBack(text, start, buffer, lengths) == 1 && Contains(NotRegBefore, buffer[..lengths[0]]);
     }
 
     private static bool RegLetter(char c) => char.IsAsciiLetterUpper(c) && c is not ('I' or 'Q');
@@ -816,10 +1007,106 @@ internal static partial class PiiScanner
     private static void TryDob(ReadOnlySpan<char> text, int start, List<PiiCandidate> output)
     {
         var end = DateEnd(text, start);
-        if (end > 0 && PrecededBy(text, start, DobPhrases, DobFillers))
+        if (end > 0 && IsDobContext(text, start, end))
         {
             output.Add(new PiiCandidate(PiiEntities.Dob, start, end, DobPriority));
         }
+    }
+
+    private static bool IsDobContext(ReadOnlySpan<char> text, int start, int end)
+    {
+        Span<char> buffer = stackalloc char[MaxContextWords * MaxWordLength];
+        Span<int> lengths = stackalloc int[MaxContextWords];
+        var count = ReadWordsBack(text, start, buffer, lengths);
+        var year = DateHasYear(text, start, end);
+        if (PhraseEnds(buffer, lengths, count, DobPhrases, DobFillers))
+        {
+            // "born" alone dates films and songs ("Born on the 4th of July") unless a year and a person come with it.
+            return !PhraseEnds(buffer, lengths, count, BornPhrase, DobFillers) || PhraseEnds(buffer, lengths, count, StrongDobPhrases, DobFillers)
+                || (year && BornByPerson(text, start, buffer, lengths, count));
+        }
+
+        return year && (PhraseEnds(buffer, lengths, count, BirthdayPhrases, DobFillers) || StrongPhraseWithGap(buffer, lengths, count));
+    }
+
+    /// <summary>A day, month and year: numeric dates always carry one; word dates end in it ("3 March 1985", "March 3, 85").</summary>
+    private static bool DateHasYear(ReadOnlySpan<char> text, int start, int end)
+    {
+        var date = text[start..end];
+        if (char.IsAsciiDigit(text[start]) && !date.ContainsAnyInRange('A', 'Z') && !date.ContainsAnyInRange('a', 'z'))
+        {
+            return true;
+        }
+
+        // "March 23" ends in its day; only a day-first date ends in a two-digit year ("3 March 85").
+        var lastSpace = date.LastIndexOf(' ');
+        var tail = date[(lastSpace + 1)..];
+        return tail.Length == 4 ? !tail.ContainsAnyExceptInRange('0', '9') : tail.Length == 2 && char.IsAsciiDigit(text[start]) && !tail.ContainsAnyExceptInRange('0', '9');
+    }
+
+    /// <summary>Up to four other words between a strong phrase and a dated year: "DOB on his gym card 03/04/1989".</summary>
+    private static bool StrongPhraseWithGap(Span<char> buffer, Span<int> lengths, int count)
+    {
+        for (var w = 0; w < count && w <= 4; w++)
+        {
+            foreach (var phrase in StrongDobPhrases)
+            {
+                if (w + phrase.Length > count)
+                {
+                    continue;
+                }
+
+                var match = true;
+                for (var k = 0; k < phrase.Length && match; k++)
+                {
+                    match = Word(buffer, lengths, w + k).SequenceEqual(phrase[k]);
+                }
+
+                if (match)
+                {
+                    return true;
+                }
+            }
+
+            if (Contains(DobGapStops, Word(buffer, lengths, w)))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>"Grandad was born", "I was born", "born 2 May 2009": not "our pub was born", "the idea was born".</summary>
+    private static bool BornByPerson(ReadOnlySpan<char> text, int start, Span<char> buffer, Span<int> lengths, int count)
+    {
+        var w = 0;
+        while (w < count && !Word(buffer, lengths, w).SequenceEqual("born"))
+        {
+            w++;
+        }
+
+        // The subject comes before "was"/"were"/"'s": nothing there (a caption, "born 2 May") is a person by default.
+        if (w + 1 >= count || !(Word(buffer, lengths, w + 1) is "was" or "were" or "is"))
+        {
+            return true;
+        }
+
+        if (w + 2 >= count)
+        {
+            return true;
+        }
+
+        var subject = Word(buffer, lengths, w + 2);
+        return Contains(BornSubjects, subject) || !IsLowerCommonNoun(text, start, subject);
+    }
+
+    // A capitalised subject is a name ("Ava was born"); a lower-case word not on the list is a thing.
+    private static bool IsLowerCommonNoun(ReadOnlySpan<char> text, int start, ReadOnlySpan<char> lowerSubject)
+    {
+        var from = Math.Max(0, start - ContextWindow);
+        var at = text[from..start].LastIndexOf(lowerSubject, StringComparison.OrdinalIgnoreCase);
+        return at >= 0 && char.IsAsciiLetterLower(text[from + at]);
     }
 
     /// <summary>The end of a calendar date at <paramref name="start"/>, or -1.</summary>
@@ -909,7 +1196,7 @@ internal static partial class PiiScanner
             return -1;
         }
 
-        var yEnd = YearAfter(text, mEnd);
+        var yEnd = YearAfter(text, mEnd, twoDigits: true);
         var e = yEnd > 0 ? yEnd : mEnd;
         return e < text.Length && IsWordChar(text[e]) ? -1 : e;
     }
@@ -973,9 +1260,10 @@ internal static partial class PiiScanner
     }
 
     /// <summary>", 1990" or " 1990" after a day or month: the end of the year, or -1 when none follows.</summary>
-    private static int YearAfter(ReadOnlySpan<char> text, int i)
+    private static int YearAfter(ReadOnlySpan<char> text, int i, bool twoDigits = false)
     {
-        if (i < text.Length && text[i] == ',')
+        var comma = i < text.Length && text[i] == ',';
+        if (comma)
         {
             i++;
         }
@@ -986,7 +1274,15 @@ internal static partial class PiiScanner
         }
 
         i++;
-        if (Digits(text, i, 4) != 4 || Number(text, i, 4) is < 1900 or > 2026 || !EndsToken(text, i + 4))
+        var digits = Digits(text, i, 4);
+
+        // "3 March 85": two digits right after the month (no comma) are a year too.
+        if (twoDigits && digits == 2 && !comma && EndsToken(text, i + 2) && (i + 2 >= text.Length || text[i + 2] is not (':' or '.' or '%')))
+        {
+            return i + 2;
+        }
+
+        if (digits != 4 || Number(text, i, 4) is < 1900 or > 2026 || !EndsToken(text, i + 4))
         {
             return -1;
         }
@@ -1007,7 +1303,7 @@ internal static partial class PiiScanner
         if (char.IsAsciiDigit(text[start]))
         {
             var end = StreetAddressEnd(text, start);
-            if (end > 0 && !NotHouseNumberContext(text, start))
+            if (end > 0 && !NotHouseNumberContext(text, start) && !VenueAround(text, start))
             {
                 output.Add(new PiiCandidate(PiiEntities.Address, start, end, AddressPriority));
             }
@@ -1059,11 +1355,23 @@ internal static partial class PiiScanner
             // An optional building name: "Rose Court, ".
             if (i < text.Length && char.IsAsciiLetterUpper(text[i]))
             {
-                var nameEnd = CapitalisedWordsEnd(text, i, 4, out _);
+                var nameEnd = CapitalisedWordsEnd(text, i, 4, out var nameLast);
                 var next = nameEnd > 0 ? SkipAddressSeparator(text, nameEnd) : -1;
                 if (next > 0 && next < text.Length && char.IsAsciiDigit(text[next]) && text[nameEnd] == ',')
                 {
                     i = next;
+                }
+                else if (next > 0 && next < text.Length && text[nameEnd] == ',' && char.IsAsciiLetterUpper(text[next])
+                    && Contains(HouseNameWords, LowerWord(text, nameLast, nameEnd, lower)))
+                {
+                    // "Flat 14, Nightingale House, Thomas More Street": a block's street needs no number.
+                    var blockStreetEnd = StreetEnd(text, next);
+                    if (blockStreetEnd > 0)
+                    {
+                        var blockEnd = TrailingPostcodeEnd(text, blockStreetEnd);
+                        output.Add(new PiiCandidate(PiiEntities.Address, start, blockEnd > 0 ? blockEnd : blockStreetEnd, AddressPriority + 1));
+                        return;
+                    }
                 }
             }
 
@@ -1124,11 +1432,54 @@ internal static partial class PiiScanner
         return i < text.Length && text[i] == ' ' ? i + 1 : -1;
     }
 
+    /// <summary>
+    /// "Kings Place concert hall, 90 York Way" (the venue, then its address) and "the Museum of the Home at 136 Kingsland
+    /// Road" (an institution's name): the address is a venue's, not a home's. "the empty shop at 210 Walworth Road" stays.
+    /// </summary>
+    private static bool VenueAround(ReadOnlySpan<char> text, int start)
+    {
+        Span<char> buffer = stackalloc char[MaxContextWords * MaxWordLength];
+        Span<int> lengths = stackalloc int[MaxContextWords];
+        var count = Math.Min(5, ReadWordsBack(text, start, buffer, lengths));
+        if (count > 0 && start >= 2 && text[start - 1] == ' ' && text[start - 2] == ',' && Contains(VenueWords, Word(buffer, lengths, 0)))
+        {
+            return true;
+        }
+
+        // The words were lower-cased; find each again to see whether it was written as part of a name.
+        var from = Math.Max(0, start - ContextWindow);
+        for (var w = 0; w < count; w++)
+        {
+            var word = Word(buffer, lengths, w);
+            if (!Contains(InstitutionWords, word))
+            {
+                continue;
+            }
+
+            var at = text[from..start].LastIndexOf(word, StringComparison.OrdinalIgnoreCase);
+            if (at >= 0 && char.IsAsciiLetterUpper(text[from + at]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static readonly FrozenSet<string> InstitutionWords = Set(
+        "museum", "gallery", "theatre", "theater", "library", "hospital", "church", "school", "college", "stadium", "cinema", "studios");
+
     /// <summary>"bus 38 Essex Road", "the 73 Oxford Street": the word before names what the number counts.</summary>
     private static bool NotHouseNumberContext(ReadOnlySpan<char> text, int start)
     {
         Span<char> buffer = stackalloc char[MaxWordLength];
         Span<int> lengths = stackalloc int[1];
+        // Only a word right before counts: "spare room, 88 Harvist Road" and "no. 61 …" are a house after all.
+        if (start < 2 || text[start - 1] != ' ' || !char.IsAsciiLetter(text[start - 2]))
+        {
+            return false;
+        }
+
         return ReadWordsBack(text, start, buffer, lengths) == 1 && Contains(NotHouseBefore, buffer[..lengths[0]]);
     }
 
@@ -1166,7 +1517,21 @@ internal static partial class PiiScanner
         var end = StreetEnd(text, streetStart);
         if (end < 0)
         {
-            return -1;
+            // "9 Ravensdale Mansions, Haringey Park": the number is on the building, the street follows it.
+            var nameEnd = CapitalisedWordsEnd(text, streetStart, 3, out var nameLast);
+            Span<char> lowerName = stackalloc char[MaxWordLength];
+            if (nameEnd < 0 || nameLast == streetStart || nameEnd + 2 >= text.Length || text[nameEnd] != ','
+                || !Contains(HouseNameWords, LowerWord(text, nameLast, nameEnd, lowerName)))
+            {
+                return -1;
+            }
+
+            var next = SkipAddressSeparator(text, nameEnd);
+            end = next > 0 && char.IsAsciiLetterUpper(text[next]) ? StreetEnd(text, next) : -1;
+            if (end < 0)
+            {
+                return -1;
+            }
         }
 
         Span<char> key = stackalloc char[48];

@@ -153,6 +153,12 @@ internal static partial class PiiScanner
                 continue;
             }
 
+            // "DL#MORGA…", "Reg#AB12…": a '#' glued to a word labels the value after it; only a bare '#' opens a hashtag.
+            if (char.IsAsciiLetter(c) && i >= 2 && text[i - 1] == '#' && char.IsAsciiLetter(text[i - 2]) && (kinds & RecordKinds) != 0)
+            {
+                ScanRecordsAtLetter(text, i, kinds, output);
+            }
+
             if (char.IsAsciiLetter(c) && (i == 0 || text[i - 1] is not ('#' or '@' or '$' or '/')))
             {
                 if ((kinds & RecordKinds) != 0)

@@ -50,6 +50,24 @@ public sealed class PiiRecordRecognizerTests
     [InlineData("bank GB82WEST12345698765432, NI AB 12 34 56 C")]
     public void Bank_look_alikes_are_not(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "BANK");
 
+    [Theory]
+    [InlineData("s/c 40.12.77 a/c 51839026 for the deposit", "40.12.77", "51839026")] // dotted sort code
+    [InlineData("£20 each to 401276 63019482 please", "401276", "63019482")] // six then eight digits, as apps copy them
+    public void Dotted_and_bare_sort_code_pairs_are_bank_spans(string text, string sortCode, string account) =>
+        AssertFinds(text, "BANK", sortCode, account);
+
+    [Theory]
+    [InlineData("Transfer to s.c. 30 94 55 when you can", "30 94 55")]
+    [InlineData("the sort code for me is now 301275", "301275")]
+    [InlineData("my account number leaked, it was 73920185", "73920185")]
+    public void Bank_numbers_named_a_little_further_back_are_found(string text, string value) => AssertFinds(text, "BANK", value);
+
+    [Theory]
+    [InlineData("Account reached 10293847 views overnight, bots probably")]
+    [InlineData("account support gave me order 55512345 instead")]
+    [InlineData("the account page says customer 66120934")]
+    public void Counts_and_other_numbers_near_account_are_not_bank(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "BANK");
+
     // ---- PASSPORT ------------------------------------------------------------------------------------------------
 
     [Theory]
@@ -68,6 +86,22 @@ public sealed class PiiRecordRecognizerTests
     [InlineData("Flight BA0117 to JFK boarding at gate 22")]
     [InlineData("ISBN 9780141187761 is the Penguin edition")]
     public void Passport_look_alikes_are_not(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "PASSPORT");
+
+    [Theory]
+    [InlineData("ppt no. 302918475 runs out in June", "302918475")]
+    [InlineData("Belgian passport n° EM1234567 handed in at the desk", "EM1234567")]
+    [InlineData("Lost my passport somewhere near the market on Sunday, number 402918375", "402918375")]
+    [InlineData("402918375 is the passport number they keep asking for", "402918375")]
+    [InlineData("Passport number for my daughter's flight: 602918374", "602918374")]
+    [InlineData("got two: 521098374 (British) and AB1234567 (French)", "521098374", "AB1234567")]
+    public void Passport_numbers_named_around_them_are_found(string text, params string[] values) => AssertFinds(text, "PASSPORT", values);
+
+    [Theory]
+    [InlineData("Passport office appointment booked, confirmation no. 771203948")]
+    [InlineData("Passport renewal fee paid, payment 120394857 went through")]
+    [InlineData("Order 123456789 (UK) has shipped")]
+    [InlineData("Lost my passport somewhere, tracking for the replacement is 402918375")]
+    public void Passport_neighbours_that_name_another_number_are_not(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "PASSPORT");
 
     // ---- DRIVING_LICENCE -----------------------------------------------------------------------------------------
 
@@ -97,6 +131,18 @@ public sealed class PiiRecordRecognizerTests
     [InlineData("Tracking ID JONES912099TR9EW is stuck")]
     public void Codes_that_fit_the_structure_but_are_named_otherwise_are_not_licences(string text) => AssertClean(text);
 
+    [Theory]
+    [InlineData("licence morga753116sm9ij on the hire form", "morga753116sm9ij")] // typed in lower case
+    [InlineData("Rental desk wanted the booking ref and my licence no. PATEL911020PK9AB", "PATEL911020PK9AB")] // its own words win
+    [InlineData("DL#PATEL911020PK9AB on the sign-up sheet", "PATEL911020PK9AB")] // '#' glued to a label
+    public void Driving_licences_named_by_licence_words_are_found(string text, string value) => AssertFinds(text, "DRIVING_LICENCE", value);
+
+    [Theory]
+    [InlineData("voucher morga753116sm9ij for the spa")] // lower case needs the licence words
+    [InlineData("the promo code for the licence shop is PATEL911020PK9AB")]
+    [InlineData("#PATEL911020PK9AB trending")] // a hashtag is not a label
+    public void Lower_case_and_hashtag_licence_look_alikes_are_not(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "DRIVING_LICENCE");
+
     // ---- VEHICLE_REG ---------------------------------------------------------------------------------------------
 
     [Theory]
@@ -122,6 +168,20 @@ public sealed class PiiRecordRecognizerTests
     [InlineData("Parked at NCP on Level 4, bay 212")]
     public void Vehicle_look_alikes_are_not(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "VEHICLE_REG");
 
+    [Theory]
+    [InlineData("car lk19zxp blocking my drive again", "lk19zxp")] // lower case, current format
+    [InlineData("ULEZ fine for GK11 UYH, it's a 2019 diesel", "GK11 UYH")]
+    [InlineData("Congestion charge taken twice for BD51 SMR", "BD51 SMR")]
+    [InlineData("Road rage idiot in LK19 ZXP this morning", "LK19 ZXP")]
+    [InlineData("Old Beetle P452 JYK for sale, one owner", "P452 JYK")]
+    public void Registrations_near_charging_and_driving_words_are_found(string text, string value) => AssertFinds(text, "VEHICLE_REG", value);
+
+    [Theory]
+    [InlineData("Buggy model AB12 CDE recalled, the car seat too")] // the word before names a product code
+    [InlineData("car wash voucher code lk19zxp")]
+    [InlineData("lk19zxp is my wifi password")]
+    public void Product_codes_near_vehicle_words_are_not_registrations(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "VEHICLE_REG");
+
     // ---- DOB -----------------------------------------------------------------------------------------------------
 
     [Theory]
@@ -146,6 +206,25 @@ public sealed class PiiRecordRecognizerTests
     [InlineData("DOB 31/02/1990")] // no such day
     [InlineData("DOB 13/13/1990")] // no such month either way round
     public void Other_dates_are_not_dates_of_birth(string text) => AssertClean(text);
+
+    [Theory]
+    [InlineData("the GP has my DOB as 3 Oct 1975, wrong again", "3 Oct 1975")]
+    [InlineData("DOB: 7 June 81 on the form", "7 June 81")] // a two-digit year after the month
+    [InlineData("DOB on the insurance form 12/05/1979, please fix", "12/05/1979")]
+    [InlineData("date of birth? sure: 1986-11-30", "1986-11-30")]
+    [InlineData("my birthday is 2 Feb 1991, cake welcome", "2 Feb 1991")]
+    [InlineData("bday: Aug 9th 1993 in case you forgot", "Aug 9th 1993")]
+    [InlineData("My nan was born on 3 May 1940 in Deptford", "3 May 1940")]
+    public void Dates_of_birth_named_in_other_phrasings_are_found(string text, string value) => AssertFinds(text, "DOB", value);
+
+    [Theory]
+    [InlineData("Born on the 5th of November, the play, at the Young Vic")] // "born" without a year
+    [InlineData("born on 12 March? free pint this week")]
+    [InlineData("The idea was born on 2 May 2015 in a pub")] // a thing, not a person
+    [InlineData("Our cafe was born on 9 June 2011")]
+    [InlineData("D.O.B. checks at the door on 14/02/2026, bring ID")]
+    [InlineData("birthday drinks on 3 Sept, all welcome")] // a birthday without its year
+    public void Dates_near_birth_words_that_are_not_dates_of_birth_are_not(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "DOB");
 
     // ---- ADDRESS -------------------------------------------------------------------------------------------------
 
@@ -174,6 +253,22 @@ public sealed class PiiRecordRecognizerTests
     [InlineData("Spent £40 at Borough Market")]
     [InlineData("The Gherkin at 30 St Mary Axe lit up")]
     public void Landmarks_stations_venues_and_routes_are_not_addresses(string text) => AssertClean(text);
+
+    [Theory]
+    [InlineData("moved into the box room, 14 Harcourt Road last week", "14 Harcourt Road")] // a noun then a comma is not "room 14"
+    [InlineData("Courier left it at no. 45 Elm Grove, wrong house", "45 Elm Grove")]
+    [InlineData("Landlord at 12 Cedar Mansions, Belsize Park won't fix the boiler", "12 Cedar Mansions, Belsize Park")]
+    [InlineData("Leak in Flat 6, Wren House, Curtain Road again", "Flat 6, Wren House, Curtain Road")]
+    [InlineData("Fete at The Old Forge, Church Lane, Ewell KT17 1AA on Sunday", "The Old Forge, Church Lane, Ewell KT17 1AA")]
+    [InlineData("the old shop at 18 Cross Street is up for rent", "18 Cross Street")]
+    public void Addresses_on_buildings_and_after_other_nouns_are_found(string text, string value) => AssertFinds(text, "ADDRESS", value);
+
+    [Theory]
+    [InlineData("The Design Museum at 224 Kensington High Street has a new show")] // an institution's name
+    [InlineData("Rich Mix arts hall, 35 Bethnal Green Road, gigs all week")] // a venue, then its address
+    [InlineData("1 Park Lane flats selling for millions")]
+    [InlineData("4 Maple Avenue set tour sold out")]
+    public void Venue_addresses_are_not_home_addresses(string text) => Assert.DoesNotContain(Found(text), f => f.Type == "ADDRESS");
 
     // ---- all of them ---------------------------------------------------------------------------------------------
 
