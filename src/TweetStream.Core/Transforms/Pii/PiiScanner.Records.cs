@@ -274,28 +274,39 @@ internal static partial class PiiScanner
     {
         for (var w = 0; w < count; w++)
         {
-            foreach (var phrase in phrases)
+            if (PhraseAt(buffer, lengths, count, w, phrases))
             {
-                if (w + phrase.Length > count)
-                {
-                    continue;
-                }
-
-                var match = true;
-                for (var k = 0; k < phrase.Length && match; k++)
-                {
-                    match = Word(buffer, lengths, w + k).SequenceEqual(phrase[k]);
-                }
-
-                if (match)
-                {
-                    return true;
-                }
+                return true;
             }
 
             if (!Contains(fillers, Word(buffer, lengths, w)))
             {
                 return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether one of <paramref name="phrases"/> (stored last word first) starts at word <paramref name="w"/>.</summary>
+    private static bool PhraseAt(Span<char> buffer, Span<int> lengths, int count, int w, string[][] phrases)
+    {
+        foreach (var phrase in phrases)
+        {
+            if (w + phrase.Length > count)
+            {
+                continue;
+            }
+
+            var match = true;
+            for (var k = 0; k < phrase.Length && match; k++)
+            {
+                match = Word(buffer, lengths, w + k).SequenceEqual(phrase[k]);
+            }
+
+            if (match)
+            {
+                return true;
             }
         }
 
@@ -1049,23 +1060,9 @@ internal static partial class PiiScanner
     {
         for (var w = 0; w < count && w <= 4; w++)
         {
-            foreach (var phrase in StrongDobPhrases)
+            if (PhraseAt(buffer, lengths, count, w, StrongDobPhrases))
             {
-                if (w + phrase.Length > count)
-                {
-                    continue;
-                }
-
-                var match = true;
-                for (var k = 0; k < phrase.Length && match; k++)
-                {
-                    match = Word(buffer, lengths, w + k).SequenceEqual(phrase[k]);
-                }
-
-                if (match)
-                {
-                    return true;
-                }
+                return true;
             }
 
             if (Contains(DobGapStops, Word(buffer, lengths, w)))
