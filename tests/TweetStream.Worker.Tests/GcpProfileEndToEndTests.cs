@@ -44,6 +44,12 @@ public sealed partial class GcpProfileEndToEndTests
         Assert.All(rows, r => Assert.StartsWith("k1:", (string)r["author_hash"]!, StringComparison.Ordinal));
         Assert.Contains(rows, r => r["pii_types"] is System.Text.Json.Nodes.JsonArray { Count: > 0 });
         Assert.Equal(2500, pubsub.Published(Project, "london-posts").Count);
+
+        // The profile batches ingest by the API's limit of 1,000 messages per publish request (the double rejects more);
+        // with the library's default of 500, every request carried at most half of what one may.
+        var perRequest = pubsub.Requests.Where(r => r.Operation == "publish" && r.StatusCode == 200 && r.Body is not null)
+            .Select(r => r.Body!.Value.GetProperty("messages").GetArrayLength()).ToList();
+        Assert.True(perRequest.Max() > 500, "messages per publish request: " + string.Join(",", perRequest));
         var table = bigquery.Table(Project, "tweetstream", "posts")!.Resource;
         Assert.Equal("DAY", (string)table["timePartitioning"]!["type"]!);
         Assert.Equal("created_at", (string)table["timePartitioning"]!["field"]!);
