@@ -87,14 +87,18 @@ public sealed class PipelineStatistics
     }
 
     /// <summary>Records one item read: its size and, when known, its age since first receipt.</summary>
+    /// <remarks>
+    /// Called by the pipeline's one source reader only: a single writer needs no locked instruction, just a write that
+    /// readers on other threads see whole (four locked operations per post were measurable on the reader's thread).
+    /// </remarks>
     internal void RecordRead(int bytes, DateTimeOffset now, TimeSpan? lag)
     {
-        Interlocked.Increment(ref _received);
-        Interlocked.Add(ref _receivedBytes, bytes);
-        Interlocked.Exchange(ref _lastReceivedTicks, now.UtcTicks);
+        Volatile.Write(ref _received, _received + 1);
+        Volatile.Write(ref _receivedBytes, _receivedBytes + bytes);
+        Volatile.Write(ref _lastReceivedTicks, now.UtcTicks);
         if (lag is { } l)
         {
-            Interlocked.Exchange(ref _sourceLagTicks, Math.Max(0, l.Ticks));
+            Volatile.Write(ref _sourceLagTicks, Math.Max(0, l.Ticks));
         }
     }
 

@@ -30,7 +30,7 @@ internal static class PipelineTracing
         List<ActivityLink>? links = null;
         foreach (var item in batch)
         {
-            var context = item.Source.TraceContext;
+            var context = item.TraceContext;
             if (context == default)
             {
                 continue;

@@ -220,6 +220,9 @@ internal sealed class TweetPipeline
     private ITimer? _drainTimer;
     private long _bufferedBytes;
 
+    // Read from the channel but left out of the last batch by its byte bound; only the batch loop touches it.
+    private SourceItem? _carried;
+
     private void StartDrainDeadline(CancellationTokenSource hard)
     {
         _drainTimer = _time.CreateTimer(
@@ -383,7 +386,7 @@ internal sealed class TweetPipeline
 
     private async Task<List<PipelineItem>?> ReadBatchAsync(ChannelReader<SourceItem> reader, CancellationToken hard)
     {
-        if (!await reader.WaitToReadAsync(hard).ConfigureAwait(false))
+        if (_carried is null && !await reader.WaitToReadAsync(hard).ConfigureAwait(false))
         {
             return null;
         }
@@ -396,14 +399,18 @@ internal sealed class TweetPipeline
         {
             while (batch.Count < _options.BatchSize)
             {
-                if (reader.TryPeek(out var next))
+                // One read per item (a peek before each read took the channel's lock twice); an item that would take
+                // the batch past its byte bound is carried to the next batch instead of being put back.
+                var next = _carried;
+                _carried = null;
+                if (next is not null || reader.TryRead(out next))
                 {
                     if (batch.Count > 0 && bytes + next.EncodedSize > _options.BatchMaxBytes)
                     {
+                        _carried = next;
                         break;
                     }
 
-                    reader.TryRead(out _);
                     if (_source.Delivery == SourceDelivery.Push)
                     {
                         Interlocked.Add(ref _bufferedBytes, -next.EncodedSize);
@@ -842,7 +849,7 @@ internal sealed class TweetPipeline
 
             try
             {
-                await item.Source.Acknowledgement.AcknowledgeAsync(hard).ConfigureAwait(false);
+                await item.Acknowledgement.AcknowledgeAsync(hard).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (hard.IsCancellationRequested)
             {
@@ -886,7 +893,7 @@ internal sealed class TweetPipeline
         var reason = item.Reason ?? "unknown";
         if (item.Post is null)
         {
-            return new DeadLetter(reason, stage, _source.Name, null, at, item.Source.RawPayload, DeadLetterPayloadKind.Raw);
+            return new DeadLetter(reason, stage, _source.Name, null, at, item.RawPayload, DeadLetterPayloadKind.Raw);
         }
 
         return new DeadLetter(reason, stage, item.Post.Source, item.Post.Id, at, PostJson.SerializeToUtf8Bytes(item.Post), DeadLetterPayloadKind.Post);
