@@ -1,3 +1,6 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
 using TweetStream.Pipeline;
 using TweetStream.Tests.Support;
 using TweetStream.Transforms.Hashing;
@@ -27,6 +30,21 @@ public sealed class HandleHashingTests
         var hasher = new HandleHasher(Keys.Key);
         var value = new string('x', 600);
         Assert.Equal(hasher.Hash("id:" + value), hasher.Hash("id:", value));
+    }
+
+    [Fact]
+    public void Handle_hashes_are_the_truncated_platform_hmac_of_the_normalised_handle()
+    {
+        // The pseudonym format stored in every sink: key id, colon, base64url of the first 16 bytes of the MAC.
+        var key = new HashingKey("k9", [.. Enumerable.Range(0, 32).Select(i => (byte)(255 - i))]);
+        var hasher = new HandleHasher(key);
+        foreach (var (handle, normalised) in new[] { ("@Amelia_Hughes", "amelia_hughes"), ("  someone ", "someone"), ("Zoë@mastodon.social", "zoë@mastodon.social") })
+        {
+            var expected = "k9:" + Base64Url.EncodeToString(HMACSHA256.HashData(key.Key, Encoding.UTF8.GetBytes(normalised)).AsSpan(0, 16));
+            Assert.Equal(expected, hasher.Hash(handle));
+        }
+
+        Assert.Equal("k9:" + Base64Url.EncodeToString(HMACSHA256.HashData(key.Key, "id:1498765432109876543"u8).AsSpan(0, 16)), hasher.Hash("id:", "1498765432109876543"));
     }
 
     [Fact]
