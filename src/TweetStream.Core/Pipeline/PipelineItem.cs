@@ -13,18 +13,21 @@ internal enum ItemOutcome : byte
 
 /// <summary>The pipeline's book-keeping for one item on its way from source to sinks.</summary>
 /// <remarks>
-/// The item keeps what settling needs (acknowledgement, raw payload, trace context), not the <see cref="SourceItem"/>:
-/// that holds the post as it was read, which the first transform replaces, and keeping it alive until the batch settled
-/// made every post in flight about twice its size for the collector to copy.
+/// The item keeps its <see cref="SourceItem"/> only when settling needs more than the acknowledgement (a raw payload to
+/// dead-letter, a trace context to link): the source item holds the post as it was read, which the first transform
+/// replaces, and keeping it alive until the batch settled made every post in flight about twice its size for the
+/// collector to copy.
 /// </remarks>
 internal sealed class PipelineItem(SourceItem source)
 {
+    private readonly SourceItem? _origin = source.Post is null || source.TraceContext != default ? source : null;
+
     public Acknowledgement Acknowledgement { get; } = source.Acknowledgement;
 
     /// <summary>The bytes as received, for dead-lettering an item that never became a post.</summary>
-    public ReadOnlyMemory<byte> RawPayload { get; } = source.RawPayload;
+    public ReadOnlyMemory<byte> RawPayload => _origin?.RawPayload ?? default;
 
-    public ActivityContext TraceContext { get; } = source.TraceContext;
+    public ActivityContext TraceContext => _origin?.TraceContext ?? default;
 
     public Post? Post { get; set; } = source.Post;
 
