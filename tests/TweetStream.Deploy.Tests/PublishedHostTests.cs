@@ -60,11 +60,22 @@ public sealed class PublishedHostTests
         Assert.True(exitCode == 0, output);
 
         Assert.True(File.Exists(Path.Combine(app, "appsettings.json")), "the settings ship beside the binary");
+        AssertThroughputSettings(Path.Combine(app, "TweetStream.Function.runtimeconfig.json"));
         await RunUntilReadyThenTerminateAsync(root, ["dotnet", Path.Combine(app, "TweetStream.Function.dll")], worker: false);
+    }
+
+    /// <summary>The runtime settings the throughput figures were measured with travel in the published host (docs/performance.md).</summary>
+    private static void AssertThroughputSettings(string runtimeConfig)
+    {
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(runtimeConfig));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean(), "dynamic PGO is off in " + runtimeConfig);
+        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
     }
 
     private static void AssertBareWorkerOutput(string app)
     {
+        AssertThroughputSettings(Path.Combine(app, "TweetStream.Worker.runtimeconfig.json"));
         // The embedded default replays the bundled sample from beside the binary, and the settings ship there too.
         Assert.True(File.Exists(Path.Combine(app, "sample", "london.ndjson.gz")), "the publish output lacks sample/london.ndjson.gz");
         Assert.True(File.Exists(Path.Combine(app, "appsettings.json")), "the publish output lacks appsettings.json");
