@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using TweetStream.Benchmarks.Soak;
 using TweetStream.Pipeline;
 using TweetStream.Sinks;
 using TweetStream.Sources.Synthetic;
@@ -200,19 +201,6 @@ internal static class PipelineCommand
             }
 
             return total;
-        }
-    }
-
-    private sealed class CountingDeadLetterSink : IDeadLetterSink
-    {
-        private long _count;
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public ValueTask WriteAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken)
-        {
-            Interlocked.Add(ref _count, deadLetters.Count);
-            return ValueTask.CompletedTask;
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using TweetStream.Benchmarks.Soak;
 using TweetStream.Pipeline;
 using TweetStream.Sources.Synthetic;
 using TweetStream.Sources.X;
@@ -204,10 +205,5 @@ internal static class StagesCommand
         }
 
         return [.. lines];
-    }
-
-    private sealed class FixedKey(HashingKey key) : IHashingKeyProvider
-    {
-        public HashingKey Key => key;
     }
 }

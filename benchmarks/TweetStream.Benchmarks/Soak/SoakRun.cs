@@ -211,24 +211,6 @@ internal static class SoakRun
         return [.. lines];
     }
 
-    private sealed class FixedKey(HashingKey key) : IHashingKeyProvider
-    {
-        public HashingKey Key => key;
-    }
-
-    private sealed class CountingDeadLetterSink : IDeadLetterSink
-    {
-        private long _count;
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public ValueTask WriteAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken)
-        {
-            Interlocked.Add(ref _count, deadLetters.Count);
-            return ValueTask.CompletedTask;
-        }
-    }
-
     /// <summary>Meters without a host: the pipeline's instruments need a factory, nobody listens here.</summary>
     private sealed class PlainMeterFactory : IMeterFactory
     {
