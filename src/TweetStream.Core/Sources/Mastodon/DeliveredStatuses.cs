@@ -114,9 +114,17 @@ internal sealed class DeliveredStatuses(int capacity)
     {
         lock (_gate)
         {
-            return string.Join(' ', _order.Select(e => string.Join(',', e.Version.Id, e.Version.EditedAtMs.ToString(CultureInfo.InvariantCulture), e.Version.ContentHash, e.Version.CreatedAtMs.ToString(CultureInfo.InvariantCulture))));
+            return string.Join(' ', _order.Select(e => Format(e.Version)));
         }
     }
+
+    /// <summary>One status as <see cref="Encode"/> writes it and <see cref="Decode"/> reads it back.</summary>
+    public static string Format(Version version) => string.Join(
+        ',',
+        version.Id,
+        version.EditedAtMs.ToString(CultureInfo.InvariantCulture),
+        version.ContentHash,
+        version.CreatedAtMs.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Reads what <see cref="Encode"/> wrote, in <paramref name="round"/>; malformed entries are skipped.</summary>
     public void Decode(string? text, long round)

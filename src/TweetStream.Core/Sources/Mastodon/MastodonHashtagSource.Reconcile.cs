@@ -30,8 +30,7 @@ internal sealed partial class MastodonHashtagSource
     /// <summary>Consecutive 429s on one status after which the pass gives up until the next gap.</summary>
     private const int MaxRateLimitedAttempts = 5;
 
-    private static string DeliveredKey(DeliveredStatuses.Version v) =>
-        UpdatedKeyPrefix + v.Id + "," + v.EditedAtMs.ToString(CultureInfo.InvariantCulture) + "," + v.ContentHash + "," + v.CreatedAtMs.ToString(CultureInfo.InvariantCulture);
+    private static string DeliveredKey(DeliveredStatuses.Version v) => UpdatedKeyPrefix + DeliveredStatuses.Format(v);
 
     private static void ApplySettled(DeliveredStatuses acknowledged, string key)
     {

@@ -14,6 +14,10 @@ public sealed class MastodonReconciliationTests
     // The fixture statuses are created at 10:00; the clock starts half an hour later.
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 10, 30, 0, TimeSpan.Zero);
 
+    // Each gap in these tests is one reconnect a second after the stream closed.
+    private static readonly Action<MastodonHashtagSourceOptions> ReconnectAfterOneSecond =
+        o => (o.ReconnectMinDelay, o.ReconnectMaxDelay) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+
     [Fact]
     public async Task An_edit_and_a_delete_made_during_a_gap_arrive_after_the_reconnect_and_an_unchanged_status_adds_nothing()
     {
@@ -25,7 +29,7 @@ public sealed class MastodonReconciliationTests
         // After the reconnect the stream sends 504: it is read after reconciliation, so anything the unchanged 503
         // produced would come before it.
         server.Enqueue(new StreamScript([MastodonFrames.Sse("update", MastodonFrames.Status(504))], Close: false));
-        var source = Create(server, o => (o.ReconnectMinDelay, o.ReconnectMaxDelay) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), time);
+        var source = Create(server, ReconnectAfterOneSecond, time);
         await using var reader = Read(source);
         Assert.Equal(["501", "502", "503"], (await reader.TakeAsync(3)).Select(StatusId));
 
@@ -55,7 +59,7 @@ public sealed class MastodonReconciliationTests
         server.AddToTimeline([.. ids.Select(i => MastodonFrames.Status(i))]);
         server.Enqueue(new StreamScript([.. ids.Select(i => MastodonFrames.Sse("update", MastodonFrames.Status(i)))], Close: true));
         server.Enqueue(new StreamScript([MastodonFrames.Sse("update", MastodonFrames.Status(2000))], Close: false));
-        var source = Create(server, o => (o.ReconnectMinDelay, o.ReconnectMaxDelay) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), time);
+        var source = Create(server, ReconnectAfterOneSecond, time);
         await using var reader = Read(source);
         await reader.TakeAsync(ids.Count);
 
@@ -156,7 +160,7 @@ public sealed class MastodonReconciliationTests
         server.AddToTimeline(MastodonFrames.Status(701));
         server.Enqueue(new StreamScript([MastodonFrames.Sse("update", MastodonFrames.Status(701))], Close: true));
         server.Enqueue(new StreamScript([], Close: false));
-        var source = Create(server, o => (o.ReconnectMinDelay, o.ReconnectMaxDelay) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), time);
+        var source = Create(server, ReconnectAfterOneSecond, time);
         await using var reader = Read(source);
         Assert.Equal("701", StatusId(await reader.NextAsync()));
 
@@ -188,7 +192,7 @@ public sealed class MastodonReconciliationTests
         server.AddToTimeline(MastodonFrames.Status(751), MastodonFrames.Status(752));
         server.Enqueue(new StreamScript([MastodonFrames.Sse("update", MastodonFrames.Status(751)), MastodonFrames.Sse("update", MastodonFrames.Status(752))], Close: true));
         server.Enqueue(new StreamScript([], Close: false));
-        var source = Create(server, o => (o.ReconnectMinDelay, o.ReconnectMaxDelay) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), time);
+        var source = Create(server, ReconnectAfterOneSecond, time);
         await using var reader = Read(source);
         await reader.TakeAsync(2);
 
