@@ -236,6 +236,85 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_enters_the_search_index_as_one_segment()
+    {
+        // Indexed row by row (schema 2's triggers), a batch became one FTS5 segment per post, merged
+        // over and over: 35 to 45 µs a post. One segment per batch is the shape that avoids it.
+        using var store = CreateStore();
+        var words = new[] { "shard", "thames", "borough", "market", "tube", "rain", "coffee", "museum" };
+        var posts = Enumerable.Range(0, 200).Select(i => SinkPosts.Hashed(i) with { Text = $"{words[i % 8]} {words[(i / 8) % 8]} number{i}" }).ToArray();
+
+        await store.WriteAsync(SinkPosts.Batch(posts), default);
+
+        Assert.Equal(1L, RawDb.Scalar(DbPath, "SELECT COUNT(DISTINCT segid) FROM post_text_idx"));
+        Assert.Equal(0L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM post_text_pending"));
+        var page = await store.QueryAsync(Everything(pageSize: 500) with { Filter = new PostFilter(Text: "tube coffee") }, default);
+        Assert.Equal(posts.Where(p => p.Text.StartsWith("tube coffee", StringComparison.Ordinal) || p.Text.StartsWith("coffee tube", StringComparison.Ordinal)).Select(p => p.Id).Order(StringComparer.Ordinal),
+            page.Items.Select(p => p.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["x:137"], (await store.QueryAsync(Everything() with { Filter = new PostFilter(Text: "number137") }, default)).Items.Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task A_post_edited_or_deleted_within_its_own_batch_is_searchable_only_by_what_it_ends_as()
+    {
+        using var store = CreateStore();
+        await store.WriteAsync(SinkPosts.Batch(
+            SinkPosts.Hashed(1) with { Text = "Rain over the Thames" },
+            SinkPosts.Hashed(2) with { Text = "Tea at the Shard" },
+            SinkPosts.Hashed(1) with { Text = "Sunny now" },
+            Post.Tombstone("x:2", "x", SinkPosts.T0.AddHours(1))), default);
+
+        async Task<string[]> Search(string text) =>
+            [.. (await store.QueryAsync(Everything() with { Filter = new PostFilter(Text: text) }, default)).Items.Select(p => p.Id)];
+
+        Assert.Empty(await Search("thames"));
+        Assert.Equal(["x:1"], await Search("sunny"));
+        Assert.Empty(await Search("shard"));
+        Assert.Equal(1L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM post_text WHERE post_text MATCH 'sunny OR thames OR shard'"));
+    }
+
+    [Fact]
+    public async Task A_version_2_database_keeps_its_index_and_its_old_posts_can_still_be_edited()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        RawDb.Scalar(DbPath, """
+            CREATE TABLE posts (id TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, created_at INTEGER NOT NULL, received_at INTEGER,
+                author_id_hash TEXT NOT NULL, author_hash TEXT NOT NULL, text TEXT NOT NULL, lang TEXT, hashtags TEXT NOT NULL,
+                matched_rules TEXT NOT NULL, pii_types TEXT NOT NULL, url TEXT, deleted_at INTEGER) STRICT, WITHOUT ROWID;
+            CREATE INDEX posts_created_at ON posts (created_at) WHERE deleted_at IS NULL;
+            CREATE TABLE post_keys (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE) STRICT;
+            CREATE VIRTUAL TABLE post_text USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+            CREATE TRIGGER posts_text_insert AFTER INSERT ON posts BEGIN
+                INSERT INTO post_keys (id) VALUES (new.id) ON CONFLICT (id) DO NOTHING;
+                DELETE FROM post_text WHERE rowid = (SELECT n FROM post_keys WHERE id = new.id);
+                INSERT INTO post_text (rowid, text) SELECT n, new.text FROM post_keys WHERE id = new.id AND new.deleted_at IS NULL;
+            END;
+            CREATE TRIGGER posts_text_update AFTER UPDATE OF text, deleted_at ON posts BEGIN
+                DELETE FROM post_text WHERE rowid = (SELECT n FROM post_keys WHERE id = new.id);
+                INSERT INTO post_text (rowid, text) SELECT n, new.text FROM post_keys WHERE id = new.id AND new.deleted_at IS NULL;
+            END;
+            INSERT INTO posts VALUES ('x:1', 'x', 1795687200000, NULL, 'k1:a', 'k1:b', 'an older post about Borough Market', 'en', '["london"]', '[]', '[]', NULL, NULL);
+            INSERT INTO posts VALUES ('x:2', 'x', 1795687200000, NULL, 'k1:a', 'k1:b', 'another about the Tower', 'en', '["london"]', '[]', '[]', NULL, NULL);
+            PRAGMA user_version = 2;
+            """);
+        using var store = CreateStore();
+
+        async Task<string[]> Search(string text) =>
+            [.. (await store.QueryAsync(Everything() with { Filter = new PostFilter(Text: text) }, default)).Items.Select(p => p.Id).Order(StringComparer.Ordinal)];
+
+        Assert.Equal(["x:1"], await Search("borough"));
+        await store.WriteAsync(SinkPosts.Batch(
+            SinkPosts.Hashed(1) with { Text = "now about Hyde Park" },
+            SinkPosts.Hashed(3) with { Text = "a new post about the Tower" }), default);
+
+        Assert.Empty(await Search("borough"));
+        Assert.Equal(["x:1"], await Search("hyde"));
+        Assert.Equal(["x:2", "x:3"], await Search("tower"));
+        Assert.Equal((long)SqliteStore.SchemaVersion, RawDb.Scalar(DbPath, "PRAGMA user_version"));
+        Assert.Equal(0L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%INSERT INTO post_text %'"));
+    }
+
+    [Fact]
     public async Task Filters_by_source_hashtag_and_redaction_type_narrow_pages_and_statistics()
     {
         using var store = CreateStore();
