@@ -247,7 +247,6 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         await store.WriteAsync(SinkPosts.Batch(posts), default);
 
         Assert.Equal(1L, RawDb.Scalar(DbPath, "SELECT COUNT(DISTINCT segid) FROM post_text_idx"));
-        Assert.Equal(0L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM post_text_pending"));
         var page = await store.QueryAsync(Everything(pageSize: 500) with { Filter = new PostFilter(Text: "tube coffee") }, default);
         Assert.Equal(posts.Where(p => p.Text.StartsWith("tube coffee", StringComparison.Ordinal) || p.Text.StartsWith("coffee tube", StringComparison.Ordinal)).Select(p => p.Id).Order(StringComparer.Ordinal),
             page.Items.Select(p => p.Id).Order(StringComparer.Ordinal));
@@ -271,6 +270,11 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["x:1"], await Search("sunny"));
         Assert.Empty(await Search("shard"));
         Assert.Equal(1L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM post_text WHERE post_text MATCH 'sunny OR thames OR shard'"));
+
+        // A late copy of the deleted post changes no row, so nothing of it enters the index either.
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(2) with { Text = "Tea at the Shard" }), default);
+        Assert.Empty(await Search("shard"));
+        Assert.Equal(0L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM post_text WHERE post_text MATCH 'shard'"));
     }
 
     [Fact]
@@ -311,7 +315,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["x:1"], await Search("hyde"));
         Assert.Equal(["x:2", "x:3"], await Search("tower"));
         Assert.Equal((long)SqliteStore.SchemaVersion, RawDb.Scalar(DbPath, "PRAGMA user_version"));
-        Assert.Equal(0L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%INSERT INTO post_text %'"));
+        Assert.Equal(0L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"));
     }
 
     [Fact]

@@ -46,14 +46,16 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         WHERE posts.deleted_at IS NULL
         """;
 
-    // The batch's changed rows into the full-text index, in one statement each. CROSS JOIN keeps the
-    // planner walking from the few pending rows; without it, it may scan every key for each batch.
+    // The rows a batch changed ($ids, a JSON array), out of the full-text index and back in with their
+    // text as it now stands, in one statement each: keys are numbered for new ids, and a tombstone
+    // leaves its row out. CROSS JOIN keeps the planner walking from the batch's few ids.
     private const string IndexSql = """
-        DELETE FROM post_text WHERE rowid IN (SELECT n FROM post_text_pending WHERE indexed = 1);
+        DELETE FROM post_text WHERE rowid IN (SELECT k.n FROM json_each($ids) AS j CROSS JOIN post_keys AS k ON k.id = j.value);
+        INSERT INTO post_keys (id) SELECT DISTINCT value FROM json_each($ids) WHERE true ON CONFLICT (id) DO NOTHING;
         INSERT INTO post_text (rowid, text)
-            SELECT q.n, p.text FROM post_text_pending AS q CROSS JOIN post_keys AS k ON k.n = q.n CROSS JOIN posts AS p ON p.id = k.id
+            SELECT k.n, p.text FROM (SELECT DISTINCT value FROM json_each($ids)) AS j
+            CROSS JOIN post_keys AS k ON k.id = j.value CROSS JOIN posts AS p ON p.id = k.id
             WHERE p.deleted_at IS NULL;
-        DELETE FROM post_text_pending;
         """;
 
     private readonly string _path;
@@ -409,21 +411,11 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             // Version 2's triggers wrote the index row by row. FTS5 writes its pending terms out at each
             // savepoint, and each upsert that fires a trigger inside the batch's transaction opens one, so
             // every post became an index segment of its own, to be merged: 35 to 45 µs a post, most of
-            // a bulk load. The triggers now only note which rows changed
-            // (indexed = 1: the row may already be in the index), and IndexSql indexes the batch's rows
-            // in one statement before its commit, so the index stays exactly in step with the table.
+            // a bulk load. The sink now indexes the rows each batch changed in one statement before its
+            // commit (IndexSql), so the index stays exactly in step with the table.
             Execute(connection, """
-                CREATE TABLE IF NOT EXISTS post_text_pending (n INTEGER PRIMARY KEY, indexed INTEGER NOT NULL) STRICT;
                 DROP TRIGGER IF EXISTS posts_text_insert;
                 DROP TRIGGER IF EXISTS posts_text_update;
-                CREATE TRIGGER posts_text_insert AFTER INSERT ON posts BEGIN
-                    INSERT INTO post_text_pending (n, indexed) SELECT n, 1 FROM post_keys WHERE id = new.id ON CONFLICT (n) DO NOTHING;
-                    INSERT INTO post_keys (id) VALUES (new.id) ON CONFLICT (id) DO NOTHING;
-                    INSERT INTO post_text_pending (n, indexed) SELECT n, 0 FROM post_keys WHERE id = new.id ON CONFLICT (n) DO NOTHING;
-                END;
-                CREATE TRIGGER posts_text_update AFTER UPDATE OF text, deleted_at ON posts BEGIN
-                    INSERT INTO post_text_pending (n, indexed) SELECT n, 1 FROM post_keys WHERE id = new.id ON CONFLICT (n) DO NOTHING;
-                END;
                 """);
         }
 
@@ -436,6 +428,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         var upsert = _upsert!;
         using var transaction = _writer!.BeginTransaction(deferred: false);
         upsert.Command.Transaction = transaction;
+        upsert.BeginBatch();
         for (var i = 0; i < batch.Count; i++)
         {
             if (batch.GetFailure(i) is not null)
@@ -444,11 +437,13 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             }
 
             upsert.Bind(batch[i]);
-            upsert.Command.ExecuteNonQuery();
+            if (upsert.Command.ExecuteNonQuery() > 0)
+            {
+                upsert.Changed(batch[i].Id);
+            }
         }
 
-        upsert.Index.Transaction = transaction;
-        upsert.Index.ExecuteNonQuery();
+        upsert.IndexChanged(transaction);
 
         // Past the deadline, roll back rather than commit: the pipeline leaves the items unacknowledged.
         cancellationToken.ThrowIfCancellationRequested();
@@ -605,6 +600,8 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
     /// <summary>The prepared upsert and its parameters, bound anew for each post, and the batch's index update.</summary>
     private sealed class Upsert
     {
+        private readonly List<string> _changed = [];
+        private readonly SqliteParameter _ids;
         private readonly SqliteParameter _id, _source, _createdAt, _receivedAt, _authorId, _author, _text, _lang,
             _hashtags, _matchedRules, _piiTypes, _url, _deletedAt;
 
@@ -628,11 +625,32 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             _deletedAt = p.Add("$deleted_at", SqliteType.Integer);
             Index = connection.CreateCommand();
             Index.CommandText = IndexSql;
+            _ids = Index.Parameters.Add("$ids", SqliteType.Text);
         }
 
         public SqliteCommand Command { get; }
 
         public SqliteCommand Index { get; }
+
+        /// <summary>Forgets the changes of a batch that did not commit.</summary>
+        public void BeginBatch() => _changed.Clear();
+
+        /// <summary>Notes a post the upsert inserted or updated (not one a tombstone kept from changing).</summary>
+        public void Changed(string id) => _changed.Add(id);
+
+        /// <summary>Brings the full-text index in step with the rows changed since the last call.</summary>
+        public void IndexChanged(SqliteTransaction transaction)
+        {
+            if (_changed.Count == 0)
+            {
+                return;
+            }
+
+            _ids.Value = JsonSerializer.Serialize(_changed, SqliteJsonContext.Default.IReadOnlyListString);
+            _changed.Clear();
+            Index.Transaction = transaction;
+            Index.ExecuteNonQuery();
+        }
 
         public void Bind(Post post)
         {
