@@ -67,6 +67,19 @@ internal sealed class HandleHasher
 
     public string Hash(ReadOnlySpan<char> handle)
     {
+        Span<char> output = stackalloc char[MaxLength];
+        return new string(output[..Format(handle, output)]);
+    }
+
+    /// <summary>The longest pseudonym this hasher writes.</summary>
+    public int MaxLength => _prefix.Length + 24;
+
+    /// <summary>
+    /// Writes the pseudonym of <paramref name="handle"/> into <paramref name="destination"/> (at least
+    /// <see cref="MaxLength"/> long) and returns its length: for a caller that copies it on, a string would be garbage.
+    /// </summary>
+    public int Format(ReadOnlySpan<char> handle, Span<char> destination)
+    {
         var value = handle.Trim();
         if (value.StartsWith('@'))
         {
@@ -89,10 +102,8 @@ internal sealed class HandleHasher
             Span<byte> mac = stackalloc byte[32];
             hmac.GetHashAndReset(mac);
 
-            Span<char> output = stackalloc char[_prefix.Length + 24];
-            _prefix.AsSpan().CopyTo(output);
-            var written = Base64Url.EncodeToChars(mac[..HashBytes], output[_prefix.Length..]);
-            return new string(output[..(_prefix.Length + written)]);
+            _prefix.AsSpan().CopyTo(destination);
+            return _prefix.Length + Base64Url.EncodeToChars(mac[..HashBytes], destination[_prefix.Length..]);
         }
         finally
         {

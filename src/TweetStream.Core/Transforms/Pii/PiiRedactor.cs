@@ -27,16 +27,19 @@ internal readonly record struct PiiRedaction(string Text, IReadOnlyList<PiiSpan>
             if (types is null)
             {
                 var set = new SortedSet<string>(StringComparer.Ordinal);
-                foreach (var span in Spans)
+
+                // Indexed loops over Spans: foreach over the interface would allocate an enumerator per post.
+                for (var i = 0; i < Spans.Count; i++)
                 {
-                    set.Add(span.Type);
+                    set.Add(Spans[i].Type);
                 }
 
                 return [.. set];
             }
 
-            foreach (var span in Spans)
+            for (var s = 0; s < Spans.Count; s++)
             {
+                var span = Spans[s];
                 var at = count;
                 var duplicate = false;
                 for (var i = 0; i < count; i++)
@@ -161,13 +164,15 @@ internal sealed class PiiRedactor
         try
         {
             var last = 0;
-            foreach (var s in spans)
+            Span<char> pseudonym = _mentionHasher is null ? default : stackalloc char[_mentionHasher.MaxLength];
+            for (var i = 0; i < spans.Count; i++)
             {
+                var s = spans[i];
                 builder.Append(text.AsSpan(last, s.Start - last));
                 if (s.Type == PiiEntities.Mention && _mentionHasher is not null)
                 {
                     builder.Append('@');
-                    builder.Append(_mentionHasher.Hash(text.AsSpan(s.Start, s.End - s.Start)));
+                    builder.Append(pseudonym[.._mentionHasher.Format(text.AsSpan(s.Start, s.End - s.Start), pseudonym)]);
                 }
                 else
                 {

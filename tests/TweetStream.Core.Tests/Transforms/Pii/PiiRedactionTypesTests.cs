@@ -20,6 +20,21 @@ public sealed class PiiRedactionTypesTests
     }
 
     [Fact]
+    public void Types_allocate_only_the_array_they_return()
+    {
+        // A foreach over the spans, typed as an interface, allocated an enumerator on every redacted post.
+        var redaction = new PiiRedaction("t", [new PiiSpan("PHONE", 0, 1), new("EMAIL", 2, 3)]);
+        _ = redaction.Types;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var types = redaction.Types;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(["EMAIL", "PHONE"], types);
+        Assert.Equal(24 + (2 * IntPtr.Size), allocated); // one string[2]: header, method table, length, two references
+    }
+
+    [Fact]
     public void A_redaction_without_spans_has_no_types()
     {
         Assert.Empty(new PiiRedaction("t", []).Types);
