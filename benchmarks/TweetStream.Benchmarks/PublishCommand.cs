@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using TweetStream.Gcp.Auth;
 using TweetStream.Gcp.PubSub;
@@ -166,27 +165,5 @@ internal static class PublishCommand
 
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
             $"{Summary()}, {RequestBytes / Math.Max(1, Requests) / 1024} KiB JSON/request, cpu {CpuMicrosPerMessage:F2} µs/message ({Cpu.TotalSeconds / Elapsed.TotalSeconds:F2} cores busy), {GcSummary}");
-    }
-
-    /// <summary>Pre-generated posts, handed over as fast as the pipeline takes them (a pull source: backpressure waits).</summary>
-    private sealed class PreparedSource(Post[] posts, int[] sizes, int count) : ITweetSource
-    {
-        public string Name => "prepared";
-
-        public async IAsyncEnumerable<SourceItem> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return SourceItem.ForPost(posts[i], sizes[i]);
-            }
-
-            await Task.CompletedTask;
-        }
-    }
-
-    private sealed class FixedTokenSource : IGoogleAccessTokenSource
-    {
-        public ValueTask<string?> GetAccessTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>("bench-token");
     }
 }
