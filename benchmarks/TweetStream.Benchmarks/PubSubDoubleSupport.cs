@@ -1,8 +1,9 @@
 namespace TweetStream.Tests.Support;
 
-// The linked Pub/Sub double (tests/TweetStream.Gcp.Tests/Support/PubSubTestServer.cs) calls two members of the
-// tests' support helpers. Those helpers fail through xunit and find the repository above the test binary, neither
-// of which holds for a benchmark that may run from anywhere, so the benchmark supplies the two members here.
+// The linked Pub/Sub and BigQuery doubles (tests/TweetStream.Gcp.Tests/Support/PubSubTestServer.cs and
+// BigQueryTestServer.cs) call two members of the tests' support helpers. Those helpers fail through xunit and find the
+// repository above the test binary, neither of which holds for a benchmark that may run from anywhere, so the benchmark
+// supplies the two members here.
 
 /// <summary>Where the double's schema validator looks for the full discovery documents.</summary>
 internal static class TestPaths
