@@ -10,7 +10,7 @@ using TweetStream.Pipeline;
 namespace TweetStream.Benchmarks;
 
 /// <summary>
-/// <c>bigquery --count N [--runs R] [--mode insertall|load|both]</c>: BigQuery ingestion throughput of the real sinks,
+/// <c>bigquery --count N [--runs R] [--mode insertall|load|both] [--rows-per-request M]</c>: BigQuery ingestion throughput of the real sinks,
 /// registered through <c>AddBigQueryStreamingSink</c> (tabledata.insertAll) and <c>AddBigQueryLoadSink</c> (load jobs
 /// from spooled NDJSON files), against the tests' strict BigQuery REST double on 127.0.0.1 (every request validated
 /// against the discovery schemas and the documented limits, every row against the table schema). The source hands over
@@ -62,6 +62,7 @@ internal static class BigQueryCommand
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         int count = 200_000, runs = 5;
+        int? rowsPerRequest = null;
         Mode[] modes = [Mode.InsertAll, Mode.Load];
         for (var i = 0; i < args.Length; i++)
         {
@@ -75,6 +76,9 @@ internal static class BigQueryCommand
                 case "--runs" when parsed is not null:
                     runs = parsed.Value;
                     break;
+                case "--rows-per-request" when parsed is not null:
+                    rowsPerRequest = parsed.Value;
+                    break;
                 case "--mode" when value is "insertall" or "load" or "both":
                     modes = value switch
                     {
@@ -85,7 +89,7 @@ internal static class BigQueryCommand
                     break;
                 default:
                     await error.WriteLineAsync($"bigquery: unknown, incomplete or invalid argument '{args[i]}'");
-                    await error.WriteLineAsync("usage: bigquery --count N [--runs R] [--mode insertall|load|both]");
+                    await error.WriteLineAsync("usage: bigquery --count N [--runs R] [--mode insertall|load|both] [--rows-per-request M]");
                     return 2;
             }
 
@@ -100,7 +104,7 @@ internal static class BigQueryCommand
         var summaries = new List<string>();
         foreach (var mode in modes)
         {
-            var warmUp = await RunOnceAsync(mode, posts, sizes, warmUpCount);
+            var warmUp = await RunOnceAsync(mode, posts, sizes, warmUpCount, rowsPerRequest);
             await output.WriteLineAsync($"{Name(mode)} warm-up: {warmUp.Describe()}");
             if (warmUp.Failure is not null)
             {
@@ -111,7 +115,7 @@ internal static class BigQueryCommand
             var results = new List<RunResult>();
             for (var run = 1; run <= runs; run++)
             {
-                var result = await RunOnceAsync(mode, posts, sizes, count);
+                var result = await RunOnceAsync(mode, posts, sizes, count, rowsPerRequest);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{Name(mode)} run {run}/{runs}: {result.Describe()}"));
                 if (result.Failure is not null)
                 {
@@ -126,7 +130,7 @@ internal static class BigQueryCommand
             var median = runs % 2 == 1 ? byRate[runs / 2].Rate : (byRate[(runs / 2) - 1].Rate + byRate[runs / 2].Rate) / 2;
             var cpuMedian = results.Select(r => r.CpuMicrosPerRow).Order().ElementAt(runs / 2);
             var settings = mode == Mode.InsertAll
-                ? string.Create(CultureInfo.InvariantCulture, $"batch size {BatchSize}, {StreamingParallelBatches} parallel batches, sink defaults")
+                ? string.Create(CultureInfo.InvariantCulture, $"batch size {BatchSize}, {StreamingParallelBatches} parallel batches, {(rowsPerRequest is { } m ? $"MaxRowsPerRequest {m}, other " : string.Empty)}sink defaults")
                 : string.Create(CultureInfo.InvariantCulture, $"batch size {BatchSize}, {LoadParallelBatches} parallel batches, MinLoadInterval {LoadInterval.TotalSeconds:0} s, sink defaults");
             summaries.Add(string.Create(CultureInfo.InvariantCulture,
                 $"bigquery {Name(mode)}: {byRate[runs / 2].Summary()} (median of {runs}: {median:N0} rows/s, cpu {cpuMedian:F2} µs/row; {settings})"));
@@ -146,7 +150,7 @@ internal static class BigQueryCommand
 
     private static string Name(Mode mode) => mode == Mode.InsertAll ? "insertall" : "load";
 
-    private static async Task<RunResult> RunOnceAsync(Mode mode, Post[] posts, int[] sizes, int count)
+    private static async Task<RunResult> RunOnceAsync(Mode mode, Post[] posts, int[] sizes, int count, int? rowsPerRequest)
     {
         // A fresh double per run: a fresh table, and the previous run's rows and recorded requests are garbage rather
         // than heap the next run's collector must walk.
@@ -154,7 +158,7 @@ internal static class BigQueryCommand
         var bufferRoot = Path.Combine(Path.GetTempPath(), "tweetstream-bench-bigquery-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var run = await RunPipelineAsync(mode, posts, sizes, count, server.BaseAddress, bufferRoot);
+            var run = await RunPipelineAsync(mode, posts, sizes, count, server.BaseAddress, bufferRoot, rowsPerRequest);
 
             var requests = server.Requests.ToList();
             var tableIds = server.Table(Project, Dataset, Table)?.Rows.Select(r => r["id"]?.GetValue<string>() ?? string.Empty).ToList() ?? [];
@@ -184,7 +188,7 @@ internal static class BigQueryCommand
     /// factory's handler-expiry timers). When the lambdas captured the double, every run's rows stayed on the heap: the
     /// live heap grew by about 0.8 GB per 200,000-row run and three runs of both modes peaked at 6.2 GB; now it is flat.
     /// </remarks>
-    private static async Task<PipelineRun> RunPipelineAsync(Mode mode, Post[] posts, int[] sizes, int count, Uri baseAddress, string bufferRoot)
+    private static async Task<PipelineRun> RunPipelineAsync(Mode mode, Post[] posts, int[] sizes, int count, Uri baseAddress, string bufferRoot, int? rowsPerRequest)
     {
         var services = new ServiceCollection();
         // Registered before the sink, whose TryAdd then keeps it: a fixed token instead of Application Default
@@ -195,7 +199,11 @@ internal static class BigQueryCommand
             p.SetSource(_ => new PreparedSource(posts, sizes, count));
             if (mode == Mode.InsertAll)
             {
-                p.AddBigQueryStreamingSink(o => Configure(o, baseAddress));
+                p.AddBigQueryStreamingSink(o =>
+                {
+                    Configure(o, baseAddress);
+                    o.MaxRowsPerRequest = rowsPerRequest ?? o.MaxRowsPerRequest;
+                });
             }
             else
             {
