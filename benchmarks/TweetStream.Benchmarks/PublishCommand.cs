@@ -101,6 +101,9 @@ internal static class PublishCommand
         const string topic = "posts";
         server.CreateTopic(Project, topic);
 
+        // The registration captures the address, never the double: a finished run's service provider stays reachable
+        // for a while after disposal, and with it whatever its lambdas hold (the bigquery command found the same).
+        var baseAddress = server.BaseAddress;
         var services = new ServiceCollection();
         // Registered before AddPubSubSink, whose TryAdd then keeps it: a fixed token instead of Application Default Credentials.
         services.AddKeyedSingleton<IGoogleAccessTokenSource>(PubSubClientFactory.TokenSourceKey, new FixedTokenSource());
@@ -110,7 +113,7 @@ internal static class PublishCommand
             {
                 o.ProjectId = Project;
                 o.TopicId = topic;
-                o.BaseAddress = server.BaseAddress;
+                o.BaseAddress = baseAddress;
             })
             .ConfigurePipeline(o =>
             {
