@@ -27,10 +27,7 @@ internal sealed class HandleHasher
 {
     private const int HashBytes = 16;
 
-    [ThreadStatic]
-    private static Dictionary<HandleHasher, IncrementalHash>? t_hmacs;
-
-    private readonly byte[] _key;
+    private readonly HmacSha256 _hmac;
     private readonly string _prefix;
 
     public HandleHasher(HashingKey key)
@@ -40,7 +37,7 @@ internal sealed class HandleHasher
             throw new ArgumentException("The hashing key must be at least 32 bytes.", nameof(key));
         }
 
-        _key = key.Key;
+        _hmac = new HmacSha256(key.Key);
         _prefix = key.KeyId + ":";
     }
 
@@ -97,10 +94,8 @@ internal sealed class HandleHasher
             value.ToLowerInvariant(lower);
             var length = Encoding.UTF8.GetBytes(lower, utf8);
 
-            var hmac = GetHmac();
-            hmac.AppendData(utf8[..length]);
-            Span<byte> mac = stackalloc byte[32];
-            hmac.GetHashAndReset(mac);
+            Span<byte> mac = stackalloc byte[HmacSha256.Size];
+            _hmac.Compute(utf8[..length], mac);
 
             _prefix.AsSpan().CopyTo(destination);
             return _prefix.Length + Base64Url.EncodeToChars(mac[..HashBytes], destination[_prefix.Length..]);
@@ -112,18 +107,5 @@ internal sealed class HandleHasher
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
-    }
-
-    private IncrementalHash GetHmac()
-    {
-        // Re-keying HMAC costs more than hashing a handle, so each thread keeps a keyed instance.
-        var map = t_hmacs ??= [];
-        if (!map.TryGetValue(this, out var hmac))
-        {
-            hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
-            map[this] = hmac;
-        }
-
-        return hmac;
     }
 }
