@@ -71,6 +71,7 @@ public sealed class PublishedHostTests
         var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
         Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean(), "dynamic PGO is off in " + runtimeConfig);
         Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
+        Assert.Equal(0, properties.GetProperty("System.Runtime.TieredCompilation.CallCountingDelayMs").GetInt32());
     }
 
     private static void AssertBareWorkerOutput(string app)
