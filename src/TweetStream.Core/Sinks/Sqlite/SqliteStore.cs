@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace TweetStream.Sinks.Sqlite;
 
@@ -263,8 +264,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         _writeGate.Wait();
         try
         {
-            _upsert?.Command.Dispose();
-            _upsert?.Index.Dispose();
+            _upsert?.Dispose();
             _upsert = null;
             using (var pooled = new SqliteConnection(_readConnectionString))
             {
@@ -427,7 +427,6 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
     {
         var upsert = _upsert!;
         using var transaction = _writer!.BeginTransaction(deferred: false);
-        upsert.Command.Transaction = transaction;
         upsert.BeginBatch();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -436,8 +435,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                 continue;
             }
 
-            upsert.Bind(batch[i]);
-            if (upsert.Command.ExecuteNonQuery() > 0)
+            if (upsert.Write(batch[i]))
             {
                 upsert.Changed(batch[i].Id);
             }
@@ -597,38 +595,43 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         }
     }
 
-    /// <summary>The prepared upsert and its parameters, bound anew for each post, and the batch's index update.</summary>
-    private sealed class Upsert
+    /// <summary>The prepared upsert, bound anew for each post, and the batch's index update.</summary>
+    /// <remarks>
+    /// The upsert goes through SQLite's own statement API on the writer's handle, binding by position: through a
+    /// <see cref="SqliteCommand"/> every execution looked each of its 13 parameters up by name and checked the
+    /// connection and command state, about a fifth of the writer's time per row. It runs inside the transaction
+    /// the connection began.
+    /// </remarks>
+    private sealed class Upsert : IDisposable
     {
         private readonly List<string> _changed = [];
         private readonly SqliteParameter _ids;
-        private readonly SqliteParameter _id, _source, _createdAt, _receivedAt, _authorId, _author, _text, _lang,
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _statement;
+        private readonly int _id, _source, _createdAt, _receivedAt, _authorId, _author, _text, _lang,
             _hashtags, _matchedRules, _piiTypes, _url, _deletedAt;
 
         public Upsert(SqliteConnection connection)
         {
-            Command = connection.CreateCommand();
-            Command.CommandText = UpsertSql;
-            var p = Command.Parameters;
-            _id = p.Add("$id", SqliteType.Text);
-            _source = p.Add("$source", SqliteType.Text);
-            _createdAt = p.Add("$created_at", SqliteType.Integer);
-            _receivedAt = p.Add("$received_at", SqliteType.Integer);
-            _authorId = p.Add("$author_id_hash", SqliteType.Text);
-            _author = p.Add("$author_hash", SqliteType.Text);
-            _text = p.Add("$text", SqliteType.Text);
-            _lang = p.Add("$lang", SqliteType.Text);
-            _hashtags = p.Add("$hashtags", SqliteType.Text);
-            _matchedRules = p.Add("$matched_rules", SqliteType.Text);
-            _piiTypes = p.Add("$pii_types", SqliteType.Text);
-            _url = p.Add("$url", SqliteType.Text);
-            _deletedAt = p.Add("$deleted_at", SqliteType.Integer);
+            _db = connection.Handle ?? throw new InvalidOperationException("The SQLite writer is not open.");
+            Check(raw.sqlite3_prepare_v2(_db, UpsertSql, out _statement));
+            _id = Position("$id");
+            _source = Position("$source");
+            _createdAt = Position("$created_at");
+            _receivedAt = Position("$received_at");
+            _authorId = Position("$author_id_hash");
+            _author = Position("$author_hash");
+            _text = Position("$text");
+            _lang = Position("$lang");
+            _hashtags = Position("$hashtags");
+            _matchedRules = Position("$matched_rules");
+            _piiTypes = Position("$pii_types");
+            _url = Position("$url");
+            _deletedAt = Position("$deleted_at");
             Index = connection.CreateCommand();
             Index.CommandText = IndexSql;
             _ids = Index.Parameters.Add("$ids", SqliteType.Text);
         }
-
-        public SqliteCommand Command { get; }
 
         public SqliteCommand Index { get; }
 
@@ -652,23 +655,59 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             Index.ExecuteNonQuery();
         }
 
-        public void Bind(Post post)
+        /// <summary>Writes one post; true when it inserted or changed a row (not when a tombstone kept it).</summary>
+        public bool Write(Post post)
         {
             // A tombstone carries only what identifies the deletion: content is blanked whatever it holds.
             var tombstone = post.IsTombstone;
-            _id.Value = post.Id;
-            _source.Value = post.Source;
-            _createdAt.Value = post.CreatedAt.ToUnixTimeMilliseconds();
-            _receivedAt.Value = post.ReceivedAt == default ? DBNull.Value : post.ReceivedAt.ToUnixTimeMilliseconds();
-            _authorId.Value = tombstone ? string.Empty : post.Author.Id;
-            _author.Value = tombstone ? string.Empty : post.Author.Handle;
-            _text.Value = tombstone ? string.Empty : post.Text;
-            _lang.Value = tombstone || post.Language is null ? DBNull.Value : post.Language;
-            _hashtags.Value = tombstone ? EmptyArray : ToJson(post.Hashtags);
-            _matchedRules.Value = tombstone ? EmptyArray : ToJson(post.MatchedRules);
-            _piiTypes.Value = tombstone ? EmptyArray : ToJson(post.PiiTypes);
-            _url.Value = tombstone || post.Url is null ? DBNull.Value : post.Url;
-            _deletedAt.Value = post.DeletedAt is { } deletedAt ? deletedAt.ToUnixTimeMilliseconds() : DBNull.Value;
+            Text(_id, post.Id);
+            Text(_source, post.Source);
+            Check(raw.sqlite3_bind_int64(_statement, _createdAt, post.CreatedAt.ToUnixTimeMilliseconds()));
+            Integer(_receivedAt, post.ReceivedAt == default ? null : post.ReceivedAt.ToUnixTimeMilliseconds());
+            Text(_authorId, tombstone ? string.Empty : post.Author.Id);
+            Text(_author, tombstone ? string.Empty : post.Author.Handle);
+            Text(_text, tombstone ? string.Empty : post.Text);
+            Text(_lang, tombstone ? null : post.Language);
+            Text(_hashtags, tombstone ? EmptyArray : ToJson(post.Hashtags));
+            Text(_matchedRules, tombstone ? EmptyArray : ToJson(post.MatchedRules));
+            Text(_piiTypes, tombstone ? EmptyArray : ToJson(post.PiiTypes));
+            Text(_url, tombstone ? null : post.Url);
+            Integer(_deletedAt, post.DeletedAt?.ToUnixTimeMilliseconds());
+
+            var result = raw.sqlite3_step(_statement);
+            raw.sqlite3_reset(_statement);
+            if (result != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(result, _db);
+            }
+
+            return raw.sqlite3_changes(_db) > 0;
+        }
+
+        public void Dispose()
+        {
+            _statement.Dispose();
+            Index.Dispose();
+        }
+
+        private int Position(string name)
+        {
+            var position = raw.sqlite3_bind_parameter_index(_statement, name);
+            return position > 0 ? position : throw new InvalidOperationException($"The upsert has no parameter {name}.");
+        }
+
+        private void Text(int position, string? value) =>
+            Check(value is null ? raw.sqlite3_bind_null(_statement, position) : raw.sqlite3_bind_text16(_statement, position, value.AsSpan()));
+
+        private void Integer(int position, long? value) =>
+            Check(value is { } v ? raw.sqlite3_bind_int64(_statement, position, v) : raw.sqlite3_bind_null(_statement, position));
+
+        private void Check(int result)
+        {
+            if (result != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(result, _db);
+            }
         }
     }
 }
