@@ -126,14 +126,13 @@ internal static class BigQueryCommand
                 results.Add(result);
             }
 
-            var byRate = results.OrderBy(r => r.Rate).ToList();
-            var median = runs % 2 == 1 ? byRate[runs / 2].Rate : (byRate[(runs / 2) - 1].Rate + byRate[runs / 2].Rate) / 2;
-            var cpuMedian = results.Select(r => r.CpuMicrosPerRow).Order().ElementAt(runs / 2);
+            var median = TimedRun.Median(results.Select(r => r.Rate));
+            var cpuMedian = TimedRun.Median(results.Select(r => r.CpuMicrosPerRow));
             var settings = mode == Mode.InsertAll
                 ? string.Create(CultureInfo.InvariantCulture, $"batch size {BatchSize}, {StreamingParallelBatches} parallel batches, {(rowsPerRequest is { } m ? $"MaxRowsPerRequest {m}, other " : string.Empty)}sink defaults")
                 : string.Create(CultureInfo.InvariantCulture, $"batch size {BatchSize}, {LoadParallelBatches} parallel batches, MinLoadInterval {LoadInterval.TotalSeconds:0} s, sink defaults");
             summaries.Add(string.Create(CultureInfo.InvariantCulture,
-                $"bigquery {Name(mode)}: {byRate[runs / 2].Summary()} (median of {runs}: {median:N0} rows/s, cpu {cpuMedian:F2} µs/row; {settings})"));
+                $"bigquery {Name(mode)}: {results.OrderBy(r => r.Rate).ElementAt(runs / 2).Summary()} (median of {runs}: {median:N0} rows/s, cpu {cpuMedian:F2} µs/row; {settings})"));
         }
 
         // The summaries last, together: one line per mode. CPU counts the double too (same process).
@@ -225,20 +224,9 @@ internal static class BigQueryCommand
         await using var provider = services.BuildServiceProvider();
         var runner = provider.GetRequiredService<TweetStreamRunner>();
 
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        var cpuBefore = process.TotalProcessorTime;
-        var pauseBefore = GC.GetTotalPauseDuration();
-        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
-        var clock = Stopwatch.StartNew();
-        await runner.RunAsync(CancellationToken.None);
-        clock.Stop();
-        process.Refresh();
-        var cpu = process.TotalProcessorTime - cpuBefore;
-        var gc = string.Create(CultureInfo.InvariantCulture,
-            $"GC {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(2) - gen2} (gen0/gen2), pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:F0} ms");
+        var timed = await TimedRun.MeasureAsync(runner);
         var stats = runner.Statistics["default"];
-        return new PipelineRun(clock.Elapsed, cpu, gc, stats.Written, stats.DeadLettered, stats.Retries);
+        return new PipelineRun(timed.Elapsed, timed.Cpu, timed.GcSummary, stats.Written, stats.DeadLettered, stats.Retries);
     }
 
     private static void Configure(BigQueryClientOptions options, Uri baseAddress)

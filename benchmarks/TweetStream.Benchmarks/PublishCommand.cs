@@ -79,10 +79,9 @@ internal static class PublishCommand
             results.Add(result);
         }
 
-        var byRate = results.OrderBy(r => r.Rate).ToList();
-        var median = runs % 2 == 1 ? byRate[runs / 2].Rate : (byRate[(runs / 2) - 1].Rate + byRate[runs / 2].Rate) / 2;
-        var cpuMedian = results.Select(r => r.CpuMicrosPerMessage).Order().ElementAt(runs / 2);
-        var shown = byRate[runs / 2];
+        var median = TimedRun.Median(results.Select(r => r.Rate));
+        var cpuMedian = TimedRun.Median(results.Select(r => r.CpuMicrosPerMessage));
+        var shown = results.OrderBy(r => r.Rate).ElementAt(runs / 2);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"publish: {shown.Summary()} (median of {runs}: {median:N0} msgs/s; batch size {batchSize}, {parallel} parallel batches)"));
         // CPU per message is the steadier figure on a shared machine; it includes the double, which shares the process
@@ -124,18 +123,7 @@ internal static class PublishCommand
         await using var provider = services.BuildServiceProvider();
         var runner = provider.GetRequiredService<TweetStreamRunner>();
 
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        var cpuBefore = process.TotalProcessorTime;
-        var pauseBefore = GC.GetTotalPauseDuration();
-        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
-        var clock = Stopwatch.StartNew();
-        await runner.RunAsync(CancellationToken.None);
-        clock.Stop();
-        process.Refresh();
-        var cpu = process.TotalProcessorTime - cpuBefore;
-        var gc = string.Create(CultureInfo.InvariantCulture,
-            $"GC {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(2) - gen2} (gen0/gen2), pause {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:F0} ms");
+        var timed = await TimedRun.MeasureAsync(runner);
 
         var stats = runner.Statistics["default"];
         var stored = server.Published(Project, topic).Count;
@@ -149,7 +137,7 @@ internal static class PublishCommand
                 $"the topic holds {stored} of {count} messages; {rejected} of {publishes.Count} publish requests rejected (statuses {string.Join(",", publishes.Where(r => r.StatusCode != 200).Select(r => r.StatusCode).Distinct())}); pipeline {stats}");
         }
 
-        return new RunResult(count, clock.Elapsed, cpu, publishes.Count, accepted.Count == 0 ? 0 : accepted.Min(), accepted.Count == 0 ? 0 : accepted.Max(), publishes.Sum(r => (long)r.BodyBytes), gc, failure);
+        return new RunResult(count, timed.Elapsed, timed.Cpu, publishes.Count, accepted.Count == 0 ? 0 : accepted.Min(), accepted.Count == 0 ? 0 : accepted.Max(), publishes.Sum(r => (long)r.BodyBytes), timed.GcSummary, failure);
     }
 
     private sealed record RunResult(int Messages, TimeSpan Elapsed, TimeSpan Cpu, int Requests, int SmallestRequest, int LargestRequest, long RequestBytes, string GcSummary, string? Failure)
