@@ -19,6 +19,15 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    // The posts table as schema version 1 created it, for the migration tests to start from.
+    private const string Version1Posts = """
+        CREATE TABLE posts (id TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, created_at INTEGER NOT NULL, received_at INTEGER,
+            author_id_hash TEXT NOT NULL, author_hash TEXT NOT NULL, text TEXT NOT NULL, lang TEXT, hashtags TEXT NOT NULL,
+            matched_rules TEXT NOT NULL, pii_types TEXT NOT NULL, url TEXT, deleted_at INTEGER) STRICT, WITHOUT ROWID;
+        CREATE INDEX posts_created_at ON posts (created_at) WHERE deleted_at IS NULL;
+
+        """;
+
     private SqliteStore CreateStore(int maxPageSize = 500) => new(new SqliteStoreOptions { Path = DbPath, MaxPageSize = maxPageSize });
 
     private static PostQuery Everything(int page = 1, int pageSize = 50) =>
@@ -281,11 +290,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     public async Task A_version_2_database_keeps_its_index_and_its_old_posts_can_still_be_edited()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
-        RawDb.Scalar(DbPath, """
-            CREATE TABLE posts (id TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, created_at INTEGER NOT NULL, received_at INTEGER,
-                author_id_hash TEXT NOT NULL, author_hash TEXT NOT NULL, text TEXT NOT NULL, lang TEXT, hashtags TEXT NOT NULL,
-                matched_rules TEXT NOT NULL, pii_types TEXT NOT NULL, url TEXT, deleted_at INTEGER) STRICT, WITHOUT ROWID;
-            CREATE INDEX posts_created_at ON posts (created_at) WHERE deleted_at IS NULL;
+        RawDb.Scalar(DbPath, Version1Posts + """
             CREATE TABLE post_keys (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE) STRICT;
             CREATE VIRTUAL TABLE post_text USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
             CREATE TRIGGER posts_text_insert AFTER INSERT ON posts BEGIN
@@ -359,11 +364,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     public async Task A_version_1_database_is_migrated_and_its_posts_become_searchable()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
-        RawDb.Scalar(DbPath, """
-            CREATE TABLE posts (id TEXT NOT NULL PRIMARY KEY, source TEXT NOT NULL, created_at INTEGER NOT NULL, received_at INTEGER,
-                author_id_hash TEXT NOT NULL, author_hash TEXT NOT NULL, text TEXT NOT NULL, lang TEXT, hashtags TEXT NOT NULL,
-                matched_rules TEXT NOT NULL, pii_types TEXT NOT NULL, url TEXT, deleted_at INTEGER) STRICT, WITHOUT ROWID;
-            CREATE INDEX posts_created_at ON posts (created_at) WHERE deleted_at IS NULL;
+        RawDb.Scalar(DbPath, Version1Posts + """
             INSERT INTO posts VALUES ('x:old', 'x', 1795687200000, NULL, 'k1:a', 'k1:b', 'an older post about Borough Market', 'en', '["london"]', '[]', '[]', NULL, NULL);
             PRAGMA user_version = 1;
             """);
