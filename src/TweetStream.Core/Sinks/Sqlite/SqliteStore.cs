@@ -435,10 +435,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                 continue;
             }
 
-            if (upsert.Write(batch[i]))
-            {
-                upsert.Changed(batch[i].Id);
-            }
+            upsert.Write(batch[i]);
         }
 
         upsert.IndexChanged(transaction);
@@ -599,12 +596,13 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
     /// <remarks>
     /// The upsert goes through SQLite's own statement API on the writer's handle, binding by position: through a
     /// <see cref="SqliteCommand"/> every execution looked each of its 13 parameters up by name and checked the
-    /// connection and command state, about a fifth of the writer's time per row. It runs inside the transaction
-    /// the connection began.
+    /// connection and command state, about an eighth of the writer's time per row (19.9 against 17.5 s for a million
+    /// posts). It runs inside the transaction the connection began.
     /// </remarks>
     private sealed class Upsert : IDisposable
     {
         private readonly List<string> _changed = [];
+        private readonly SqliteCommand _index;
         private readonly SqliteParameter _ids;
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _statement;
@@ -628,18 +626,13 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             _piiTypes = Position("$pii_types");
             _url = Position("$url");
             _deletedAt = Position("$deleted_at");
-            Index = connection.CreateCommand();
-            Index.CommandText = IndexSql;
-            _ids = Index.Parameters.Add("$ids", SqliteType.Text);
+            _index = connection.CreateCommand();
+            _index.CommandText = IndexSql;
+            _ids = _index.Parameters.Add("$ids", SqliteType.Text);
         }
-
-        public SqliteCommand Index { get; }
 
         /// <summary>Forgets the changes of a batch that did not commit.</summary>
         public void BeginBatch() => _changed.Clear();
-
-        /// <summary>Notes a post the upsert inserted or updated (not one a tombstone kept from changing).</summary>
-        public void Changed(string id) => _changed.Add(id);
 
         /// <summary>Brings the full-text index in step with the rows changed since the last call.</summary>
         public void IndexChanged(SqliteTransaction transaction)
@@ -651,18 +644,18 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
 
             _ids.Value = JsonSerializer.Serialize(_changed, SqliteJsonContext.Default.IReadOnlyListString);
             _changed.Clear();
-            Index.Transaction = transaction;
-            Index.ExecuteNonQuery();
+            _index.Transaction = transaction;
+            _index.ExecuteNonQuery();
         }
 
-        /// <summary>Writes one post; true when it inserted or changed a row (not when a tombstone kept it).</summary>
-        public bool Write(Post post)
+        /// <summary>Writes one post, and notes its id for the index when it inserted or changed a row (not when a tombstone kept it).</summary>
+        public void Write(Post post)
         {
             // A tombstone carries only what identifies the deletion: content is blanked whatever it holds.
             var tombstone = post.IsTombstone;
             Text(_id, post.Id);
             Text(_source, post.Source);
-            Check(raw.sqlite3_bind_int64(_statement, _createdAt, post.CreatedAt.ToUnixTimeMilliseconds()));
+            Integer(_createdAt, post.CreatedAt.ToUnixTimeMilliseconds());
             Integer(_receivedAt, post.ReceivedAt == default ? null : post.ReceivedAt.ToUnixTimeMilliseconds());
             Text(_authorId, tombstone ? string.Empty : post.Author.Id);
             Text(_author, tombstone ? string.Empty : post.Author.Handle);
@@ -681,13 +674,16 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                 SqliteException.ThrowExceptionForRC(result, _db);
             }
 
-            return raw.sqlite3_changes(_db) > 0;
+            if (raw.sqlite3_changes(_db) > 0)
+            {
+                _changed.Add(post.Id);
+            }
         }
 
         public void Dispose()
         {
             _statement.Dispose();
-            Index.Dispose();
+            _index.Dispose();
         }
 
         private int Position(string name)
