@@ -75,3 +75,83 @@ public sealed class JsonLinesSinkTests
         Assert.False(batch.HasFailures);
     }
 }
+
+public sealed class JsonLinesGroupCommitTests
+{
+    [Fact]
+    public async Task Batches_that_append_while_a_flush_runs_return_after_the_next_flush_which_covers_them_all()
+    {
+        using var dir = TestPaths.CreateTempDirectory();
+        using var firstFlushMayEnd = new ManualResetEventSlim();
+        var flushed = new List<long>(); // the file's length at each flush
+        var sink = new JsonLinesSink(new JsonLinesSinkOptions { Directory = dir.Path }, (_, handle) =>
+        {
+            int call;
+            lock (flushed)
+            {
+                flushed.Add(RandomAccess.GetLength(handle));
+                call = flushed.Count;
+            }
+
+            if (call == 1)
+            {
+                Assert.True(firstFlushMayEnd.Wait(Patience.SafetyNet), "the test never released the first flush");
+            }
+        });
+        var path = dir.Combine("posts-2026-11-26.jsonl");
+
+        var first = sink.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask();
+        await Patience.UntilAsync(() => FlushCount(flushed) == 1);
+        var queued = Enumerable.Range(2, 3).Select(i => sink.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(i)), default).AsTask()).ToArray();
+
+        // The three append while the first flush runs (one flush per batch under the append lock could not let
+        // them), and none may return before a flush that began after its append.
+        await Patience.UntilAsync(() => File.ReadAllLines(path).Length == 4);
+        Assert.False(first.IsCompleted);
+        Assert.All(queued, t => Assert.False(t.IsCompleted));
+
+        firstFlushMayEnd.Set();
+        await Task.WhenAll([first, .. queued]).WithinSafetyNet("the four writes");
+
+        Assert.Equal(2, FlushCount(flushed));
+        Assert.Equal(new FileInfo(path).Length, flushed[1]);
+        Assert.True(flushed[0] < flushed[1]);
+    }
+
+    [Fact]
+    public async Task A_failed_flush_fails_its_batch_and_the_next_flush_takes_its_file_again()
+    {
+        using var dir = TestPaths.CreateTempDirectory();
+        var calls = new List<string>();
+        var sink = new JsonLinesSink(new JsonLinesSinkOptions { Directory = dir.Path }, (path, _) =>
+        {
+            lock (calls)
+            {
+                calls.Add(Path.GetFileName(path));
+                if (calls.Count == 1)
+                {
+                    throw new IOException("injected: the disk went away");
+                }
+            }
+        });
+        var day1 = SinkPosts.Hashed(1, new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var day2 = SinkPosts.Hashed(2, new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+
+        var failed = await Assert.ThrowsAsync<IOException>(() => sink.WriteAsync(SinkPosts.Batch(day1), default).AsTask());
+        Assert.Contains("injected", failed.Message, StringComparison.Ordinal);
+        await sink.WriteAsync(SinkPosts.Batch(day2), default);
+
+        // The lines of the failed batch are in the file (its retry appends them again: at-least-once), and the
+        // next flush makes that file durable along with its own.
+        Assert.Equal(["posts-2026-11-26.jsonl", "posts-2026-11-26.jsonl", "posts-2026-11-27.jsonl"], calls.Order());
+        Assert.Single(File.ReadAllLines(dir.Combine("posts-2026-11-26.jsonl")));
+    }
+
+    private static int FlushCount(List<long> flushed)
+    {
+        lock (flushed)
+        {
+            return flushed.Count;
+        }
+    }
+}

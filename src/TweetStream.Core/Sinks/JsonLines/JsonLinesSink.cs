@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 
 namespace TweetStream.Sinks.JsonLines;
 
@@ -11,25 +12,35 @@ namespace TweetStream.Sinks.JsonLines;
 /// <remarks>
 /// Tombstones are lines too (they carry <c>deleted_at</c>); readers honour them. Each batch is appended
 /// and flushed to disk before the call returns; a failed write throws and the pipeline retries the batch,
-/// so a line may appear twice after a partial failure (at-least-once: readers dedup by id).
+/// so a line may appear twice after a failed flush (at-least-once: readers dedup by id). A failed append is
+/// cut back off the file, so no partial line is left behind.
 /// </remarks>
 internal sealed class JsonLinesSink : ISink
 {
-    // Per folder, process-wide: two pipelines pointed at the same folder must not interleave their appends.
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    // Per folder, process-wide: two pipelines pointed at the same folder must not interleave their appends, and
+    // one flush to disk serves every append made before it began, whichever pipeline made it.
+    private static readonly ConcurrentDictionary<string, JsonLinesFolder> Folders = new(StringComparer.Ordinal);
 
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
     private readonly string _directory;
     private readonly string _prefix;
-    private readonly SemaphoreSlim _gate;
+    private readonly JsonLinesFolder _folder;
 
     public JsonLinesSink(JsonLinesSinkOptions options)
+        : this(options, static (_, handle) => RandomAccess.FlushToDisk(handle))
+    {
+    }
+
+    /// <param name="options">The folder and file prefix.</param>
+    /// <param name="flushToDisk">Makes a file's (path, handle) appended bytes durable; tests count and fail the calls.
+    /// The first sink of a folder decides it for the process.</param>
+    internal JsonLinesSink(JsonLinesSinkOptions options, Action<string, SafeFileHandle> flushToDisk)
     {
         ArgumentNullException.ThrowIfNull(options);
         _directory = Path.GetFullPath(options.Directory);
         _prefix = options.FilePrefix;
-        _gate = Gates.GetOrAdd(_directory, static _ => new SemaphoreSlim(1, 1));
+        _folder = Folders.GetOrAdd(_directory, static (directory, flush) => new JsonLinesFolder(directory, flush), flushToDisk);
     }
 
     public string Name => "jsonl";
@@ -86,25 +97,8 @@ internal sealed class JsonLinesSink : ISink
 
     private async Task AppendAsync(List<(DateOnly Day, PooledBufferWriter Buffer)> days, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Directory.CreateDirectory(_directory);
-            foreach (var (day, buffer) in days)
-            {
-                var stream = new FileStream(PathFor(day), FileMode.Append, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous);
-                await using (stream.ConfigureAwait(false))
-                {
-                    await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    stream.Flush(flushToDisk: true);
-                }
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        var ticket = await _folder.AppendAsync(days, this, cancellationToken).ConfigureAwait(false);
+        await _folder.DurableAsync(ticket, cancellationToken).ConfigureAwait(false);
     }
 
     private static PooledBufferWriter BufferFor(List<(DateOnly Day, PooledBufferWriter Buffer)> days, DateOnly day)
