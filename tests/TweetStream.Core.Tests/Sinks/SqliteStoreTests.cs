@@ -44,6 +44,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal((long)SqliteStore.SchemaVersion, RawDb.Scalar(DbPath, "PRAGMA user_version"));
         Assert.Equal(1L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'posts_created_at'"));
+        Assert.Equal(16L, RawDb.Scalar(DbPath, "SELECT v FROM post_text_config WHERE k = 'automerge'"));
     }
 
     [Fact]
@@ -321,6 +322,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["x:2", "x:3"], await Search("tower"));
         Assert.Equal((long)SqliteStore.SchemaVersion, RawDb.Scalar(DbPath, "PRAGMA user_version"));
         Assert.Equal(0L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"));
+        Assert.Equal(16L, RawDb.Scalar(DbPath, "SELECT v FROM post_text_config WHERE k = 'automerge'"));
     }
 
     [Fact]
