@@ -19,10 +19,9 @@ public sealed class PipelineOptions
     public TimeSpan BatchMaxDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// Items buffered between the source and the batcher. Pull sources wait when it is full, and are buffered
-    /// at most two batches deep (<c>2 × BatchSize</c>) whatever this says, since waiting costs them nothing and
-    /// a deeper buffer only ages posts into older GC generations; push sources shed (and count) what does not
-    /// fit. Default 10,000.
+    /// Items buffered between the source and the batcher. Pull sources (replay files) wait when it is full, and
+    /// read at most 16 items ahead whatever this says, since waiting costs them nothing and a deeper buffer only
+    /// ages posts into older GC generations; push sources shed (and count) what does not fit. Default 10,000.
     /// </summary>
     [Range(1, 10_000_000)]
     public int BufferCapacity { get; set; } = 10_000;

@@ -208,14 +208,19 @@ internal sealed class TweetPipeline
     }
 
     /// <summary>
-    /// A pull source loses nothing by waiting, so it is buffered only two batches deep: every post buffered beyond
-    /// what keeps the batcher fed outlives a few collections and is copied into the older generations, which cost
-    /// more than the stages themselves. Push sources get the whole capacity to absorb bursts.
+    /// A pull source loses nothing by waiting, so it reads only <see cref="PullReadAhead"/> posts ahead of the batcher:
+    /// every post waiting in the buffer outlives a collection or two and is copied into the older generations, which
+    /// cost more than reading on demand. Push sources get the whole capacity to absorb bursts.
     /// </summary>
     internal static int BufferCapacityFor(SourceDelivery delivery, PipelineOptions options) =>
-        delivery == SourceDelivery.Push
-            ? options.BufferCapacity
-            : (int)Math.Min(options.BufferCapacity, Math.Max(1L, 2L * options.BatchSize));
+        delivery == SourceDelivery.Push ? options.BufferCapacity : Math.Min(options.BufferCapacity, PullReadAhead);
+
+    /// <summary>
+    /// How far a pull source reads ahead. Measured on a million PII-dense posts in process (five alternating runs
+    /// each): two batches (1,000) 246,900 posts/s with 561 ms of GC pauses; 100, 261,200 and 370 ms; 16, 266,600
+    /// to 270,900 and 344 to 349 ms. The reader outpaces the stages by far, so the batcher seldom finds it empty.
+    /// </summary>
+    internal const int PullReadAhead = 16;
 
     private ITimer? _drainTimer;
     private long _bufferedBytes;
@@ -618,7 +623,9 @@ internal sealed class TweetPipeline
     /// </remarks>
     private async Task WriteToSinkAsync(ISink sink, List<PipelineItem> items, CancellationToken hard)
     {
-        var pending = items.ToList();
+        // Never modified, only replaced: several sinks read the caller's list at once, and most writes commit everything
+        // at the first attempt, so they need no copy of it.
+        var pending = items;
         Dictionary<PipelineItem, string>? failures = null; // most writes commit everything: allocate only on failure
         var attempt = 0;
         string? lastReason = null;
@@ -656,7 +663,7 @@ internal sealed class TweetPipeline
                         (failures ??= [])[item] = ex.Message;
                     }
 
-                    pending.Clear();
+                    pending = [];
                     return 0;
                 }
 
@@ -665,7 +672,7 @@ internal sealed class TweetPipeline
 
             if (!sinkBatch.HasFailures)
             {
-                pending.Clear();
+                pending = [];
                 return 0;
             }
 

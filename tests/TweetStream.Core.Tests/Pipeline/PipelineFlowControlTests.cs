@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;
+using TweetStream.Pipeline;
 using TweetStream.Tests.Support;
 
 namespace TweetStream.Tests.Pipeline;
@@ -20,9 +21,9 @@ public sealed class PipelineFlowControlTests
 
         var run = pipeline.RunAsync(stop.Token);
 
-        // Bound: the buffer (two batches for a pull source, less than BufferCapacity here), the batches in flight,
-        // the batch waiting for a slot, and the one item the reader holds.
-        var bound = (2 * options.BatchSize) + (options.MaxParallelBatches * options.BatchSize) + options.BatchSize + 1;
+        // Bound: the buffer (a pull source reads 16 ahead, less than BufferCapacity here), the batches in flight, the
+        // batch waiting for a slot, and the one item the reader holds.
+        var bound = TweetPipeline.PullReadAhead + (options.MaxParallelBatches * options.BatchSize) + options.BatchSize + 1;
         await Patience.UntilAsync(() => source.Pulled >= bound && sink.Calls == 2);
         Assert.Equal(bound, source.Pulled);
 
