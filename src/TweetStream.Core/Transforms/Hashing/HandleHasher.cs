@@ -88,11 +88,14 @@ internal sealed class HandleHasher
         var utf8 = maxBytes <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
         try
         {
-            // Lower-case in UTF-16 first (invariant), then encode: handles are ASCII in practice, but
-            // Mastodon accts can carry IDN hosts.
-            Span<char> lower = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
-            value.ToLowerInvariant(lower);
-            var length = Encoding.UTF8.GetBytes(lower, utf8);
+            // Handles are ASCII in practice: lower-cased straight into their UTF-8 bytes, vectorised. Mastodon accts
+            // can carry IDN hosts: those are lower-cased in UTF-16 (invariant), then encoded.
+            if (Ascii.ToLower(value, utf8, out var length) != OperationStatus.Done)
+            {
+                Span<char> lower = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
+                value.ToLowerInvariant(lower);
+                length = Encoding.UTF8.GetBytes(lower, utf8);
+            }
 
             Span<byte> mac = stackalloc byte[HmacSha256.Size];
             _hmac.Compute(utf8[..length], mac);

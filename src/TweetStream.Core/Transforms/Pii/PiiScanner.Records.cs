@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Frozen;
+using System.Text;
 
 namespace TweetStream.Transforms.Pii;
 
@@ -356,7 +357,7 @@ internal static partial class PiiScanner
                 break;
             }
 
-            lengths[count] = word.ToLowerInvariant(buffer.Slice(count * MaxWordLength, MaxWordLength));
+            lengths[count] = LowerInvariant(word, buffer.Slice(count * MaxWordLength, MaxWordLength));
             count++;
         }
 
@@ -401,7 +402,7 @@ internal static partial class PiiScanner
                     continue;
                 }
 
-                if (word.Length is > 0 and <= MaxWordLength && lookup.Contains(lower[..word.ToLowerInvariant(lower)]))
+                if (word.Length is > 0 and <= MaxWordLength && lookup.Contains(lower[..LowerInvariant(word, lower)]))
                 {
                     return true;
                 }
@@ -600,7 +601,7 @@ internal static partial class PiiScanner
                     return -1;
                 }
 
-                var w = lower[..word.ToLowerInvariant(lower)];
+                var w = lower[..LowerInvariant(word, lower)];
                 var lookup = NumberFillers.GetAlternateLookup<ReadOnlySpan<char>>();
                 if (!lookup.Contains(w) && !w.SequenceEqual("acc") && !w.SequenceEqual("account") && !w.SequenceEqual("a/c") && !w.SequenceEqual("acct"))
                 {
@@ -1246,7 +1247,7 @@ internal static partial class PiiScanner
         }
 
         Span<char> lower = stackalloc char[9];
-        var length = text[start..i].ToLowerInvariant(lower);
+        var length = LowerInvariant(text[start..i], lower);
         if (!MonthLookup.TryGetValue(lower[..length], out var month))
         {
             return 0;
@@ -1321,7 +1322,7 @@ internal static partial class PiiScanner
         }
 
         Span<char> lower = stackalloc char[12];
-        var word = lower[..text[start..w].ToLowerInvariant(lower)];
+        var word = lower[..LowerInvariant(text[start..w], lower)];
         if (Contains(FlatWords, word))
         {
             var i = w < text.Length && text[w] == '.' ? w + 1 : w;
@@ -1417,7 +1418,7 @@ internal static partial class PiiScanner
     }
 
     private static ReadOnlySpan<char> LowerWord(ReadOnlySpan<char> text, int start, int end, Span<char> buffer) =>
-        end - start > buffer.Length ? [] : buffer[..text[start..end].ToLowerInvariant(buffer)];
+        end - start > buffer.Length ? [] : buffer[..LowerInvariant(text[start..end], buffer)];
 
     private static int SkipAddressSeparator(ReadOnlySpan<char> text, int i)
     {
@@ -1532,7 +1533,7 @@ internal static partial class PiiScanner
         }
 
         Span<char> key = stackalloc char[48];
-        if (end - start <= key.Length && Contains(LandmarkAddresses, key[..text[start..end].ToLowerInvariant(key)]))
+        if (end - start <= key.Length && Contains(LandmarkAddresses, key[..LowerInvariant(text[start..end], key)]))
         {
             return -1;
         }
@@ -1702,4 +1703,11 @@ internal static partial class PiiScanner
 
         return -1;
     }
+
+    /// <summary>
+    /// <see cref="MemoryExtensions.ToLowerInvariant(ReadOnlySpan{char}, Span{char})"/>, vectorised for ASCII words: the
+    /// invariant-mode casing goes a char at a time, and the scanner lower-cases a word at nearly every cue it checks.
+    /// </summary>
+    internal static int LowerInvariant(ReadOnlySpan<char> source, Span<char> destination) =>
+        Ascii.ToLower(source, destination, out var written) == OperationStatus.Done ? written : source.ToLowerInvariant(destination);
 }

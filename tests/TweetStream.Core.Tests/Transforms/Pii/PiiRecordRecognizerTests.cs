@@ -284,3 +284,33 @@ public sealed class PiiRecordRecognizerTests
         Assert.Equal([PiiEntities.Dob], onlyDob.Redact(text).Types);
     }
 }
+
+public sealed class PiiScannerCasingTests
+{
+    [Theory]
+    [InlineData("Baker")]
+    [InlineData("STREET")]
+    [InlineData("")]
+    [InlineData("Straße")]
+    [InlineData("ÉCOLE")]
+    [InlineData("İstanbul")]
+    [InlineData("ΣΟΦΙΑ")]
+    public void Lower_casing_a_word_equals_the_invariant_lower_casing(string word)
+    {
+        Span<char> fast = stackalloc char[16];
+        Span<char> invariant = stackalloc char[16];
+        var length = PiiScanner.LowerInvariant(word, fast);
+
+        Assert.Equal(word.AsSpan().ToLowerInvariant(invariant), length);
+        Assert.Equal(invariant[..length].ToString(), fast[..length].ToString());
+    }
+
+    [Theory]
+    [InlineData("Knightsbridge")]
+    [InlineData("Knightsbrüdge")]
+    public void A_word_longer_than_the_buffer_is_refused_as_before(string word)
+    {
+        Span<char> buffer = stackalloc char[4];
+        Assert.Equal(-1, PiiScanner.LowerInvariant(word, buffer));
+    }
+}
