@@ -72,6 +72,7 @@ public sealed class PublishedHostTests
         Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean(), "dynamic PGO is off in " + runtimeConfig);
         Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
         Assert.Equal(0, properties.GetProperty("System.Runtime.TieredCompilation.CallCountingDelayMs").GetInt32());
+        Assert.Equal(300, properties.GetProperty("System.Runtime.TieredCompilation.CallCountThreshold").GetInt32());
     }
 
     private static void AssertBareWorkerOutput(string app)
