@@ -48,6 +48,33 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoints_run_beside_the_writer_and_keep_the_WAL_to_a_few_commits()
+    {
+        using var store = CreateStore();
+        var filler = string.Join(' ', Enumerable.Repeat("Borough Market in the rain", 24)); // about 650 chars a post
+        var written = 0;
+        for (var round = 1; round <= 25; round++)
+        {
+            for (var commit = 0; commit < SqliteStore.CommitsPerCheckpoint; commit++)
+            {
+                var posts = Enumerable.Range(written, 100).Select(i => SinkPosts.Hashed(i) with { Text = filler + " " + i }).ToArray();
+                await store.WriteAsync(SinkPosts.Batch(posts), default);
+                written += posts.Length;
+            }
+
+            // The writer asked for a checkpoint after these commits and goes on without waiting for it.
+            await Patience.UntilAsync(() => store.Checkpoints >= round);
+        }
+
+        // Ten thousand posts (well over 10 MB with their index) went through a WAL that never held much more than
+        // one round's commits: each checkpoint finished, so the next commit wrote the WAL from its start again.
+        var wal = new FileInfo(DbPath + "-wal");
+        Assert.True(wal.Length < 4 * 1024 * 1024, $"the WAL grew to {wal.Length} bytes");
+        Assert.True(new FileInfo(DbPath).Length > 10 * 1024 * 1024, "the posts reached the database file");
+        Assert.Equal((long)written, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM posts"));
+    }
+
+    [Fact]
     public async Task Refuses_a_database_from_a_newer_schema_version()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
