@@ -48,6 +48,7 @@ public sealed class PublishedHostTests
 
         AssertBareWorkerOutput(app);
         Assert.True(File.Exists(Path.Combine(app, "libcoreclr.so")), "a self-contained publish carries the runtime");
+        Assert.True(IsReadyToRun(Path.Combine(app, "TweetStream.Core.dll")), "a publish for a runtime is compiled ahead of time");
         await RunUntilReadyThenTerminateAsync(root, [Path.Combine(app, "TweetStream.Worker")], worker: true);
     }
 
@@ -62,6 +63,14 @@ public sealed class PublishedHostTests
         Assert.True(File.Exists(Path.Combine(app, "appsettings.json")), "the settings ship beside the binary");
         AssertThroughputSettings(Path.Combine(app, "TweetStream.Function.runtimeconfig.json"));
         await RunUntilReadyThenTerminateAsync(root, ["dotnet", Path.Combine(app, "TweetStream.Function.dll")], worker: false);
+    }
+
+    /// <summary>Whether the assembly carries ReadyToRun code: its CLI header points at a native (ReadyToRun) header.</summary>
+    private static bool IsReadyToRun(string assembly)
+    {
+        using var stream = File.OpenRead(assembly);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        return pe.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
     }
 
     /// <summary>The runtime settings the throughput figures were measured with travel in the published host (docs/performance.md).</summary>
