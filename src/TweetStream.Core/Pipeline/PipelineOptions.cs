@@ -19,7 +19,7 @@ public sealed class PipelineOptions
     public TimeSpan BatchMaxDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// Items buffered between the source and the batcher. Pull sources (replay files) wait when it is full, and
+    /// Items buffered between the source and the batcher. Pull sources (replay files, for example) wait when it is full, and
     /// read at most 16 items ahead whatever this says, since waiting costs them nothing and a deeper buffer only
     /// ages posts into older GC generations; push sources shed (and count) what does not fit. Default 10,000.
     /// </summary>

@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using TweetStream.Sinks;
 
 namespace TweetStream.Sinks.JsonLines;
 
