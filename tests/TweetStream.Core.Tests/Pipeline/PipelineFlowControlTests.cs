@@ -168,6 +168,36 @@ public sealed class PipelineFlowControlTests
         Assert.Equal([10, 10, 10], sizes);
     }
 
+    [Fact]
+    public async Task A_pull_batch_waits_past_its_delay_while_the_reader_is_making_the_next_post_not_waiting_on_its_source()
+    {
+        var time = new FakeTimeProvider();
+        using var release = new ManualResetEventSlim();
+        var source = new BusySource(count: 20, busyBefore: 4, release);
+        var sizes = new List<int>();
+        var sink = new CollectingSink { OnWrite = (batch, _, _) => { lock (sizes) { sizes.Add(batch.Count); } return ValueTask.CompletedTask; } };
+        var options = new PipelineOptions { BatchSize = 10, MaxParallelBatches = 1, BatchMaxDelay = TimeSpan.FromMilliseconds(50) };
+        var pipeline = PipelineHarness.Create(source, [sink], options: options, time: time);
+
+        var run = pipeline.RunAsync(CancellationToken.None);
+
+        // Four posts are handed over; making the fifth keeps the reader busy (as a saturated machine keeps it from a
+        // thread) while more than one delay passes on the batch's clock, though less than the extensions allow.
+        await Patience.UntilAsync(() => source.Busy);
+        for (var step = 0; step < 8; step++)
+        {
+            await Task.Delay(20);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        Assert.Equal(0, sink.Calls);
+        release.Set();
+        await run.WithinSafetyNet("the pipeline to read its 20 posts");
+
+        // Full batches: the first one did not go out with the four posts it held when its delay first ran out.
+        Assert.Equal([10, 10], sizes);
+    }
+
     private sealed class EndlessSource : ITweetSource
     {
         private int _pulled;
@@ -198,6 +228,34 @@ public sealed class PipelineFlowControlTests
                 {
                     await Task.Yield();
                 }
+            }
+        }
+    }
+
+    /// <summary>A pull source that yields its posts at once but is busy making one of them until released.</summary>
+    private sealed class BusySource(int count, int busyBefore, ManualResetEventSlim release) : ITweetSource
+    {
+        private volatile bool _busy;
+
+        public string Name => "busy";
+
+        public bool Busy => _busy;
+
+        public RecordingAckHandler Acks { get; } = new();
+
+#pragma warning disable CS1998 // Synchronous on purpose: every post is made on the reader's own thread.
+        public async IAsyncEnumerable<SourceItem> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+#pragma warning restore CS1998
+        {
+            for (var i = 0; i < count; i++)
+            {
+                if (i == busyBefore)
+                {
+                    _busy = true;
+                    Assert.True(release.Wait(Patience.SafetyNet, CancellationToken.None), "the test never released the source");
+                }
+
+                yield return SourceItem.ForPost(Posts.Make(i), 200, new Acknowledgement(Acks, i));
             }
         }
     }
