@@ -14,7 +14,11 @@ public sealed class PipelineOptions
     [Range(1024, 100 * 1024 * 1024)]
     public int BatchMaxBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Longest an item waits for its batch to fill. Default 50 ms.</summary>
+    /// <summary>
+    /// Longest an item waits for its batch to fill while the source has nothing to give. Default 50 ms. A pull source
+    /// whose reader is still making the next post gets up to twice as long again, so a busy machine does not send
+    /// batches out short.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan BatchMaxDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 

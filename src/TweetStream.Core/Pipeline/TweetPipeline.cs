@@ -218,8 +218,9 @@ internal sealed class TweetPipeline
     /// <summary>
     /// How far a pull source reads ahead. Measured on a million PII-dense posts in process (five alternating runs
     /// each): two batches (1,000) 246,900 posts/s with 561 ms of GC pauses; 100, 261,200 and 370 ms; 16, 266,600
-    /// to 270,900 and 344 to 349 ms. The price: when both cores are saturated, the reader sometimes waits in the
-    /// thread pool's queue longer than the batch's delay, and that batch goes out short (docs/performance.md).
+    /// to 270,900 and 344 to 349 ms. When both cores are saturated the reader sometimes waits for a thread longer
+    /// than the batch's delay, so a batch whose reader is busy gets more time (ReadBatchAsync) rather than going out
+    /// short.
     /// </summary>
     internal const int PullReadAhead = 16;
 
