@@ -455,8 +455,7 @@ internal sealed class TweetPipeline
                 // Buffer empty: wait for more until the batch's delay runs out (on the injected clock).
                 if (timer is null)
                 {
-                    delay = new CancellationTokenSource(_options.BatchMaxDelay, _time);
-                    timer = CancellationTokenSource.CreateLinkedTokenSource(hard, delay.Token);
+                    (delay, timer) = ArmDelay(hard);
                 }
 
                 try
@@ -475,8 +474,7 @@ internal sealed class TweetPipeline
                     {
                         timer.Dispose();
                         delay!.Dispose();
-                        delay = new CancellationTokenSource(_options.BatchMaxDelay, _time);
-                        timer = CancellationTokenSource.CreateLinkedTokenSource(hard, delay.Token);
+                        (delay, timer) = ArmDelay(hard);
                         continue;
                     }
 
@@ -492,6 +490,13 @@ internal sealed class TweetPipeline
 
         batch.ReadEndedAt = _time.GetUtcNow();
         return batch;
+    }
+
+    /// <summary>The batch's delay on the injected clock, and the token that fires on it or on the hard stop.</summary>
+    private (CancellationTokenSource Delay, CancellationTokenSource Timer) ArmDelay(CancellationToken hard)
+    {
+        var delay = new CancellationTokenSource(_options.BatchMaxDelay, _time);
+        return (delay, CancellationTokenSource.CreateLinkedTokenSource(hard, delay.Token));
     }
 
     private async Task ProcessAndReleaseAsync(List<PipelineItem> batch, SemaphoreSlim slots, CancellationToken hard)
