@@ -56,6 +56,74 @@ public sealed class JsonLinesDeadLetterSinkTests
     }
 
     [Fact]
+    public async Task Dead_letters_written_while_a_flush_runs_return_after_the_next_flush_which_covers_them_all()
+    {
+        // A stream with a malformed line in every few hundred dead-letters a line or two in most batches; with a
+        // flush to disk of its own for each, those flushes were a fifth of the worker's wall time.
+        using var dir = TestPaths.CreateTempDirectory();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        using var firstFlushMayEnd = new ManualResetEventSlim();
+        var flushed = new List<long>(); // the file's length at each flush
+        using var sink = new JsonLinesDeadLetterSink(new DeadLetterOptions { Directory = dir.Path }, time, new TestKeyProvider(), (_, handle) =>
+        {
+            int call;
+            lock (flushed)
+            {
+                flushed.Add(RandomAccess.GetLength(handle));
+                call = flushed.Count;
+            }
+
+            if (call == 1)
+            {
+                Assert.True(firstFlushMayEnd.Wait(Patience.SafetyNet), "the test never released the first flush");
+            }
+        });
+        var path = dir.Combine("deadletters-2026-11-26.jsonl");
+        Task Write(int i) => sink.WriteAsync(
+            [new DeadLetter($"malformed {i}", "source:x", "x", null, time.GetUtcNow(), RawWithHandle, DeadLetterPayloadKind.Raw)], default).AsTask();
+
+        var first = Write(1);
+        await Patience.UntilAsync(() => FlushCount(flushed) == 1);
+        var queued = Enumerable.Range(2, 3).Select(Write).ToArray();
+
+        // The three append while the first flush runs, and none may return before a flush that began after it.
+        await Patience.UntilAsync(() => File.ReadAllLines(path).Length == 4);
+        Assert.False(first.IsCompleted);
+        Assert.All(queued, t => Assert.False(t.IsCompleted));
+
+        firstFlushMayEnd.Set();
+        await Task.WhenAll([first, .. queued]).WithinSafetyNet("the four dead-letter writes");
+
+        Assert.Equal(2, FlushCount(flushed));
+        Assert.Equal(new FileInfo(path).Length, flushed[1]);
+        Assert.Equal(["malformed 1", "malformed 2", "malformed 3", "malformed 4"], ReadRecords(path).Select(r => r.GetProperty("reason").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task A_failed_flush_fails_the_dead_letter_write_and_the_next_flush_takes_its_file_again()
+    {
+        using var dir = TestPaths.CreateTempDirectory();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var calls = 0;
+        using var sink = new JsonLinesDeadLetterSink(new DeadLetterOptions { Directory = dir.Path }, time, new TestKeyProvider(), (_, _) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                throw new IOException("injected: the disk went away");
+            }
+        });
+        DeadLetter[] letter = [new DeadLetter("malformed", "source:x", "x", null, time.GetUtcNow(), RawWithHandle, DeadLetterPayloadKind.Raw)];
+
+        // The pipeline retries a dead-letter write that throws and acknowledges nothing until one succeeds.
+        var failed = await Assert.ThrowsAsync<IOException>(() => sink.WriteAsync(letter, default).AsTask());
+        Assert.Contains("injected", failed.Message, StringComparison.Ordinal);
+        await sink.WriteAsync(letter, default);
+
+        Assert.Equal(2, calls);
+        Assert.Equal(2, File.ReadAllLines(dir.Combine("deadletters-2026-11-26.jsonl")).Length);
+    }
+
+    [Fact]
     public async Task SetJsonLinesDeadLetters_uses_the_configured_folder_and_the_hashing_key()
     {
         using var dir = TestPaths.CreateTempDirectory();
@@ -84,5 +152,13 @@ public sealed class JsonLinesDeadLetterSinkTests
         using var provider = services.BuildServiceProvider();
 
         Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptionsMonitor<DeadLetterOptions>>().Get("default"));
+    }
+
+    private static int FlushCount(List<long> flushed)
+    {
+        lock (flushed)
+        {
+            return flushed.Count;
+        }
     }
 }

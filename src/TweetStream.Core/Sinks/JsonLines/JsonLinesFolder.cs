@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 
 namespace TweetStream.Sinks.JsonLines;
@@ -17,6 +18,10 @@ namespace TweetStream.Sinks.JsonLines;
 internal sealed class JsonLinesFolder(string directory, Action<string, SafeFileHandle> flushToDisk)
 #pragma warning restore CA1001
 {
+    // Per folder, process-wide: two writers pointed at the same folder must not interleave their appends, and one
+    // flush to disk serves every append made before it began, whichever writer made it.
+    private static readonly ConcurrentDictionary<string, JsonLinesFolder> Folders = new(StringComparer.Ordinal);
+
     private readonly SemaphoreSlim _appending = new(1, 1);
     private readonly Lock _lock = new();
 
@@ -26,17 +31,20 @@ internal sealed class JsonLinesFolder(string directory, Action<string, SafeFileH
     private long _durable;
     private Task? _flushing;
 
-    /// <summary>Appends each day's lines to its file and returns the append's ticket for <see cref="DurableAsync"/>.</summary>
-    public async ValueTask<long> AppendAsync(List<(DateOnly Day, PooledBufferWriter Buffer)> days, JsonLinesSink sink, CancellationToken cancellationToken)
+    /// <summary>The folder at <paramref name="directory"/> (a full path); the first caller's flush is the folder's.</summary>
+    public static JsonLinesFolder For(string directory, Action<string, SafeFileHandle> flushToDisk) =>
+        Folders.GetOrAdd(directory, static (d, flush) => new JsonLinesFolder(d, flush), flushToDisk);
+
+    /// <summary>Appends each file's lines to it and returns the append's ticket for <see cref="DurableAsync"/>.</summary>
+    public async ValueTask<long> AppendAsync(List<(string Path, ReadOnlyMemory<byte> Lines)> files, CancellationToken cancellationToken)
     {
         await _appending.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Directory.CreateDirectory(directory);
-            foreach (var (day, buffer) in days)
+            foreach (var (path, lines) in files)
             {
-                var path = sink.PathFor(day);
-                Append(path, buffer.WrittenSpan);
+                Append(path, lines.Span);
                 lock (_lock)
                 {
                     _unflushed.Add(path);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
@@ -17,10 +16,6 @@ namespace TweetStream.Sinks.JsonLines;
 /// </remarks>
 internal sealed class JsonLinesSink : ISink
 {
-    // Per folder, process-wide: two pipelines pointed at the same folder must not interleave their appends, and
-    // one flush to disk serves every append made before it began, whichever pipeline made it.
-    private static readonly ConcurrentDictionary<string, JsonLinesFolder> Folders = new(StringComparer.Ordinal);
-
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
     private readonly string _directory;
@@ -40,12 +35,12 @@ internal sealed class JsonLinesSink : ISink
         ArgumentNullException.ThrowIfNull(options);
         _directory = Path.GetFullPath(options.Directory);
         _prefix = options.FilePrefix;
-        _folder = Folders.GetOrAdd(_directory, static (directory, flush) => new JsonLinesFolder(directory, flush), flushToDisk);
+        _folder = JsonLinesFolder.For(_directory, flushToDisk);
     }
 
     public string Name => "jsonl";
 
-    internal string PathFor(DateOnly day) =>
+    private string PathFor(DateOnly day) =>
         Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"{_prefix}-{day:yyyy-MM-dd}.jsonl"));
 
     public async ValueTask WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
@@ -97,7 +92,13 @@ internal sealed class JsonLinesSink : ISink
 
     private async Task AppendAsync(List<(DateOnly Day, PooledBufferWriter Buffer)> days, CancellationToken cancellationToken)
     {
-        var ticket = await _folder.AppendAsync(days, this, cancellationToken).ConfigureAwait(false);
+        var files = new List<(string Path, ReadOnlyMemory<byte> Lines)>(days.Count);
+        foreach (var (day, buffer) in days)
+        {
+            files.Add((PathFor(day), buffer.WrittenMemory));
+        }
+
+        var ticket = await _folder.AppendAsync(files, cancellationToken).ConfigureAwait(false);
         await _folder.DurableAsync(ticket, cancellationToken).ConfigureAwait(false);
     }
 
