@@ -88,6 +88,7 @@ internal sealed class BigQueryLoadSink : ISink, IAsyncDisposable
         var buffer = new ArrayBufferWriter<byte>(rows.Count * 512 + 16);
         var line = new ArrayBufferWriter<byte>(1024);
         var written = new List<int>(rows.Count);
+        var lineEnds = new List<int>(rows.Count); // in buffer, one per written row
         using (var writer = new Utf8JsonWriter(line, WriterOptions))
         {
             foreach (var index in rows)
@@ -102,24 +103,46 @@ internal sealed class BigQueryLoadSink : ISink, IAsyncDisposable
 
                 buffer.Write(line.WrittenSpan);
                 written.Add(index);
+                lineEnds.Add(buffer.WrittenCount);
             }
         }
 
-        Task<LoadOutcome>? pending = null;
+        // The rows go to the active file while they fit in MaxFileBytes, then to the next: one batch may span files.
+        var pending = new List<(Task<LoadOutcome> Load, int From, int To)>(1);
         if (written.Count > 0)
         {
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
-                var segment = _active ??= NewSegment();
-                segment.Stream!.Write(buffer.WrittenSpan);
-                segment.Stream.Flush(flushToDisk: true);
-                segment.Rows += written.Count;
-                segment.Bytes += buffer.WrittenCount;
-                pending = segment.Completion.Task;
-                if (segment.Bytes >= _options.MaxFileBytes)
+                var from = 0;
+                while (from < written.Count)
                 {
-                    Seal(segment);
+                    var segment = _active ??= NewSegment();
+                    var start = from == 0 ? 0 : lineEnds[from - 1];
+                    var to = from;
+                    while (to < written.Count && ((to == from && segment.Bytes == 0) || segment.Bytes + lineEnds[to] - start <= _options.MaxFileBytes))
+                    {
+                        to++;
+                    }
+
+                    if (to == from)
+                    {
+                        Seal(segment); // full: the next row starts a file of its own
+                        continue;
+                    }
+
+                    var end = lineEnds[to - 1];
+                    segment.Stream!.Write(buffer.WrittenSpan[start..end]);
+                    segment.Stream.Flush(flushToDisk: true);
+                    segment.Rows += to - from;
+                    segment.Bytes += end - start;
+                    pending.Add((segment.Completion.Task, from, to));
+                    if (segment.Bytes >= _options.MaxFileBytes || to < written.Count)
+                    {
+                        Seal(segment);
+                    }
+
+                    from = to;
                 }
 
                 _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
@@ -132,12 +155,12 @@ internal sealed class BigQueryLoadSink : ISink, IAsyncDisposable
             ? _deleter.DeleteAsync(deletions.Select(i => batch[i].Id).ToHashSet(StringComparer.Ordinal), cancellationToken)
             : Task.FromResult<(bool, string)?>(null);
 
-        if (pending is not null)
+        foreach (var (load, from, to) in pending)
         {
-            var outcome = await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var outcome = await load.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (!outcome.Succeeded)
             {
-                BigQuerySinkCommon.MarkAll(batch, written, (outcome.Retryable, outcome.Reason!));
+                BigQuerySinkCommon.MarkAll(batch, written.GetRange(from, to - from), (outcome.Retryable, outcome.Reason!));
             }
         }
 

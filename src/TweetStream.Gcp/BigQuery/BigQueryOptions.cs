@@ -151,8 +151,9 @@ public sealed class BigQueryLoadSinkOptions : BigQueryTableOptions
     public TimeSpan MinLoadInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Most bytes in one load file (a multipart upload); a fuller buffer is sealed and loaded by the next job, so with
-    /// <see cref="MinLoadInterval"/> this bounds load throughput (50 MB a minute ≈ 1,500 posts/s). Default 50,000,000.
+    /// Most bytes in one load file (a multipart upload): a batch's rows that do not fit go to the next file, loaded by
+    /// the next job, so with <see cref="MinLoadInterval"/> this bounds load throughput (50 MB a minute ≈ 1,500 posts/s).
+    /// A single row larger than this fails. Default 50,000,000.
     /// </summary>
     [Range(1024, 1_000_000_000)]
     public long MaxFileBytes { get; set; } = 50_000_000;

@@ -68,6 +68,26 @@ public sealed class BigQueryLoadSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task No_load_file_exceeds_MaxFileBytes_even_when_one_batch_is_larger()
+    {
+        // The whole batch used to go into the active file, and a file was sealed only once it was over the limit.
+        var options = Options();
+        options.MaxFileBytes = 2_000;
+        options.MinLoadInterval = TimeSpan.FromSeconds(1);
+        await using var sink = LoadSink(_server, options, _time);
+        var batch = Batch(0, 20);
+
+        await AdvanceUntilAsync(sink.WriteAsync(batch, CancellationToken.None).AsTask());
+
+        Assert.False(batch.HasFailures, batch.HasFailures ? batch.GetFailure(0)!.Reason : null);
+        Assert.Equal(20, _server.Rows(Project, Dataset, TableName).Count);
+        var files = _server.UploadedFileBytes.ToArray();
+        Assert.All(files, bytes => Assert.InRange(bytes, 1, 2_000));
+        Assert.True(files.Sum() > 3 * 2_000, $"the batch's rows ({files.Sum()} B) should fill more than three files");
+        Assert.Empty(BufferFiles());
+    }
+
+    [Fact]
     public async Task The_load_job_is_an_NDJSON_append_with_a_job_id_derived_from_the_file()
     {
         await using var sink = LoadSink(_server, Options(), _time);

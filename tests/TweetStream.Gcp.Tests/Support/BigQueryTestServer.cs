@@ -74,6 +74,9 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
+    /// <summary>The bytes of each load upload's media part (the NDJSON file), in arrival order.</summary>
+    public ConcurrentQueue<long> UploadedFileBytes { get; } = new();
+
     /// <summary>jobs.query answers <c>jobComplete: false</c> this many times (then getQueryResults does, until it reaches 0).</summary>
     public int IncompleteQueryPolls { get; set; }
 
@@ -676,6 +679,7 @@ public sealed partial class BigQueryTestServer : IAsyncDisposable
 
         var data = new MemoryStream();
         await dataPart.Body.CopyToAsync(data);
+        UploadedFileBytes.Enqueue(data.Length);
         if (await reader.ReadNextSectionAsync() is not null)
         {
             return Error(400, "INVALID_ARGUMENT", "A multipart upload needs exactly two parts: metadata and media", "invalid");
