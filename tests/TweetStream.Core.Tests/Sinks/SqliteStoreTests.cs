@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -89,7 +90,12 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     public async Task Stores_every_field_and_reads_it_back()
     {
         using var store = CreateStore();
-        var post = SinkPosts.Hashed(1, piiTypes: ["EMAIL", "UK_PHONE"]) with { Hashtags = ["london", "Zürich"], MatchedRules = ["london", "rule \"2\""] };
+        var post = SinkPosts.Hashed(1, piiTypes: ["EMAIL", "UK_PHONE"]) with
+        {
+            Hashtags = ["london", "Zürich"],
+            MatchedRules = ["london", "rule \"2\""],
+            Text = "Tea at the Café in 東京 🚇 \"quoted\" \\ done",
+        };
 
         await store.WriteAsync(SinkPosts.Batch(post), default);
         var page = await store.QueryAsync(Everything(), default);
@@ -110,6 +116,13 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         var row = Assert.Single(RawDb.Rows(DbPath));
         Assert.Equal(post.CreatedAt.ToUnixTimeMilliseconds(), row["created_at"]);
         Assert.Equal("[\"EMAIL\",\"UK_PHONE\"]", row["pii_types"]);
+
+        // The columns hold the text the store wrote before it encoded rows itself: the lists as JsonSerializer writes
+        // them, the text as it is.
+        Assert.Equal(JsonSerializer.Serialize(post.Hashtags), row["hashtags"]);
+        Assert.Equal(JsonSerializer.Serialize(post.MatchedRules), row["matched_rules"]);
+        Assert.Equal(post.Text, row["text"]);
+        Assert.Single((await store.QueryAsync(Everything() with { Filter = new PostFilter(Text: "café 東京") }, default)).Items);
     }
 
     [Fact]
