@@ -56,15 +56,19 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         WHERE posts.deleted_at IS NULL
         """;
 
-    // The rows a batch changed ($ids, a JSON array), out of the full-text index and back in with their
-    // text as it now stands, in one statement each: keys are numbered for new ids, and a tombstone
-    // leaves its row out. CROSS JOIN keeps the planner walking from the batch's few ids.
+    // Each changed row's id is numbered in post_keys as it is written (KeySql; a new id gets the next number). The
+    // rows a batch changed, by number ($keys, a JSON array), then leave the full-text index and come back in with their
+    // text as it now stands, in one statement each: FTS5 writes its pending terms out at every statement that opens a
+    // savepoint, so a statement per row would make a segment per row. Only keys that were numbered before the batch
+    // can be in the index already; a tombstone leaves its row out. CROSS JOIN keeps the planner walking from the
+    // batch's few keys.
+    private const string KeySql = "INSERT INTO post_keys (id) VALUES ($id) ON CONFLICT (id) DO NOTHING";
+    private const string KeyLookupSql = "SELECT n FROM post_keys WHERE id = $id";
+    private const string UnindexSql = "DELETE FROM post_text WHERE rowid IN (SELECT value FROM json_each($keys))";
     private const string IndexSql = """
-        DELETE FROM post_text WHERE rowid IN (SELECT k.n FROM json_each($ids) AS j CROSS JOIN post_keys AS k ON k.id = j.value);
-        INSERT INTO post_keys (id) SELECT DISTINCT value FROM json_each($ids) WHERE true ON CONFLICT (id) DO NOTHING;
         INSERT INTO post_text (rowid, text)
-            SELECT k.n, p.text FROM (SELECT DISTINCT value FROM json_each($ids)) AS j
-            CROSS JOIN post_keys AS k ON k.id = j.value CROSS JOIN posts AS p ON p.id = k.id
+            SELECT k.n, p.text FROM json_each($keys) AS j
+            CROSS JOIN post_keys AS k ON k.n = j.value CROSS JOIN posts AS p ON p.id = k.id
             WHERE p.deleted_at IS NULL;
         """;
 
@@ -671,11 +675,18 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
     /// </remarks>
     private sealed class Upsert : IDisposable
     {
-        private readonly List<string> _changed = [];
+        // The numbers of the rows this batch changed, once each and in order, and those numbered before the batch.
+        private readonly List<long> _changed = [];
+        private readonly HashSet<long> _changedSet = [];
+        private readonly List<long> _renumbered = [];
+        private readonly SqliteCommand _unindex;
+        private readonly SqliteParameter _unindexKeys;
         private readonly SqliteCommand _index;
-        private readonly SqliteParameter _ids;
+        private readonly SqliteParameter _indexKeys;
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _statement;
+        private readonly sqlite3_stmt _key;
+        private readonly sqlite3_stmt _keyLookup;
         private readonly int _id, _source, _createdAt, _receivedAt, _authorId, _author, _text, _lang,
             _hashtags, _matchedRules, _piiTypes, _url, _deletedAt;
 
@@ -683,6 +694,8 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         {
             _db = connection.Handle ?? throw new InvalidOperationException("The SQLite writer is not open.");
             Check(raw.sqlite3_prepare_v2(_db, UpsertSql, out _statement));
+            Check(raw.sqlite3_prepare_v2(_db, KeySql, out _key));
+            Check(raw.sqlite3_prepare_v2(_db, KeyLookupSql, out _keyLookup));
             _id = Position("$id");
             _source = Position("$source");
             _createdAt = Position("$created_at");
@@ -696,13 +709,21 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             _piiTypes = Position("$pii_types");
             _url = Position("$url");
             _deletedAt = Position("$deleted_at");
+            _unindex = connection.CreateCommand();
+            _unindex.CommandText = UnindexSql;
+            _unindexKeys = _unindex.Parameters.Add("$keys", SqliteType.Text);
             _index = connection.CreateCommand();
             _index.CommandText = IndexSql;
-            _ids = _index.Parameters.Add("$ids", SqliteType.Text);
+            _indexKeys = _index.Parameters.Add("$keys", SqliteType.Text);
         }
 
         /// <summary>Forgets the changes of a batch that did not commit.</summary>
-        public void BeginBatch() => _changed.Clear();
+        public void BeginBatch()
+        {
+            _changed.Clear();
+            _changedSet.Clear();
+            _renumbered.Clear();
+        }
 
         /// <summary>Brings the full-text index in step with the rows changed since the last call.</summary>
         public void IndexChanged(SqliteTransaction transaction)
@@ -712,46 +733,99 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                 return;
             }
 
-            _ids.Value = JsonSerializer.Serialize(_changed, SqliteJsonContext.Default.IReadOnlyListString);
-            _changed.Clear();
-            _index.Transaction = transaction;
-            _index.ExecuteNonQuery();
-        }
-
-        /// <summary>Writes one row, and notes its id for the index when it inserted or changed a row (not when a tombstone kept it).</summary>
-        public void Write(EncodedRows rows, int row)
-        {
-            Text(_id, rows.Field(row, EncodedRows.Id));
-            Text(_source, rows.Field(row, EncodedRows.Source));
-            Integer(_createdAt, rows.CreatedAt(row));
-            Integer(_receivedAt, rows.ReceivedAt(row));
-            Text(_authorId, rows.Field(row, EncodedRows.AuthorId));
-            Text(_author, rows.Field(row, EncodedRows.Author));
-            Text(_text, rows.Field(row, EncodedRows.TextField));
-            Text(_lang, rows.Field(row, EncodedRows.Lang));
-            Text(_hashtags, rows.Field(row, EncodedRows.Hashtags));
-            Text(_matchedRules, rows.Field(row, EncodedRows.MatchedRules));
-            Text(_piiTypes, rows.Field(row, EncodedRows.PiiTypes));
-            Text(_url, rows.Field(row, EncodedRows.Url));
-            Integer(_deletedAt, rows.DeletedAt(row));
-
-            var result = raw.sqlite3_step(_statement);
-            raw.sqlite3_reset(_statement);
-            if (result != raw.SQLITE_DONE)
+            if (_renumbered.Count > 0)
             {
-                SqliteException.ThrowExceptionForRC(result, _db);
+                _unindexKeys.Value = Keys(_renumbered);
+                _unindex.Transaction = transaction;
+                _unindex.ExecuteNonQuery();
             }
 
+            _indexKeys.Value = Keys(_changed);
+            _index.Transaction = transaction;
+            _index.ExecuteNonQuery();
+            BeginBatch();
+        }
+
+        /// <summary>Writes one row, and numbers its id for the index when it inserted or changed a row (not when a tombstone kept it).</summary>
+        public void Write(EncodedRows rows, int row)
+        {
+            var id = rows.Field(row, EncodedRows.Id);
+            Text(_statement, _id, id);
+            Text(_statement, _source, rows.Field(row, EncodedRows.Source));
+            Integer(_createdAt, rows.CreatedAt(row));
+            Integer(_receivedAt, rows.ReceivedAt(row));
+            Text(_statement, _authorId, rows.Field(row, EncodedRows.AuthorId));
+            Text(_statement, _author, rows.Field(row, EncodedRows.Author));
+            Text(_statement, _text, rows.Field(row, EncodedRows.TextField));
+            Text(_statement, _lang, rows.Field(row, EncodedRows.Lang));
+            Text(_statement, _hashtags, rows.Field(row, EncodedRows.Hashtags));
+            Text(_statement, _matchedRules, rows.Field(row, EncodedRows.MatchedRules));
+            Text(_statement, _piiTypes, rows.Field(row, EncodedRows.PiiTypes));
+            Text(_statement, _url, rows.Field(row, EncodedRows.Url));
+            Integer(_deletedAt, rows.DeletedAt(row));
+            Step(_statement);
+            if (raw.sqlite3_changes(_db) == 0)
+            {
+                return;
+            }
+
+            Text(_key, 1, id);
+            Step(_key);
             if (raw.sqlite3_changes(_db) > 0)
             {
-                _changed.Add(rows.PostId(row));
+                // Numbered now: nothing of it is in the index yet.
+                var key = raw.sqlite3_last_insert_rowid(_db);
+                _changedSet.Add(key);
+                _changed.Add(key);
+                return;
+            }
+
+            // Numbered before (a redelivery, an edit, or the same post twice in this batch).
+            Text(_keyLookup, 1, id);
+            var result = raw.sqlite3_step(_keyLookup);
+            var known = result == raw.SQLITE_ROW ? raw.sqlite3_column_int64(_keyLookup, 0) : 0;
+            raw.sqlite3_reset(_keyLookup);
+            if (result != raw.SQLITE_ROW)
+            {
+                SqliteException.ThrowExceptionForRC(result == raw.SQLITE_DONE ? raw.SQLITE_NOTFOUND : result, _db);
+            }
+
+            if (_changedSet.Add(known))
+            {
+                // Not numbered in this batch, so its old text may be in the index: out it goes before the batch's text.
+                _changed.Add(known);
+                _renumbered.Add(known);
             }
         }
 
         public void Dispose()
         {
             _statement.Dispose();
+            _key.Dispose();
+            _keyLookup.Dispose();
+            _unindex.Dispose();
             _index.Dispose();
+        }
+
+        private static string Keys(List<long> keys)
+        {
+            var json = new StringBuilder((keys.Count * 8) + 2).Append('[');
+            for (var i = 0; i < keys.Count; i++)
+            {
+                json.Append(i == 0 ? string.Empty : ",").Append(keys[i].ToString(CultureInfo.InvariantCulture));
+            }
+
+            return json.Append(']').ToString();
+        }
+
+        private void Step(sqlite3_stmt statement)
+        {
+            var result = raw.sqlite3_step(statement);
+            raw.sqlite3_reset(statement);
+            if (result != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(result, _db);
+            }
         }
 
         private int Position(string name)
@@ -761,10 +835,10 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         }
 
         // The empty string goes as a string: an empty span may pin as a null pointer, which SQLite binds as NULL.
-        private void Text(int position, EncodedRows.Utf8 value) =>
-            Check(value.IsNull ? raw.sqlite3_bind_null(_statement, position)
-                : value.Bytes.IsEmpty ? raw.sqlite3_bind_text(_statement, position, string.Empty)
-                : raw.sqlite3_bind_text(_statement, position, value.Bytes));
+        private void Text(sqlite3_stmt statement, int position, EncodedRows.Utf8 value) =>
+            Check(value.IsNull ? raw.sqlite3_bind_null(statement, position)
+                : value.Bytes.IsEmpty ? raw.sqlite3_bind_text(statement, position, string.Empty)
+                : raw.sqlite3_bind_text(statement, position, value.Bytes));
 
         private void Integer(int position, long? value) =>
             Check(value is { } v ? raw.sqlite3_bind_int64(_statement, position, v) : raw.sqlite3_bind_null(_statement, position));
