@@ -46,6 +46,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         Assert.Equal((long)SqliteStore.SchemaVersion, RawDb.Scalar(DbPath, "PRAGMA user_version"));
         Assert.Equal(1L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'posts_created_at'"));
         Assert.Equal(16L, RawDb.Scalar(DbPath, "SELECT v FROM post_text_config WHERE k = 'automerge'"));
+        Assert.Equal((long)SqliteStore.NewFilePageSize, RawDb.Scalar(DbPath, "PRAGMA page_size"));
     }
 
     [Fact]
@@ -363,6 +364,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         Assert.Equal((long)SqliteStore.SchemaVersion, RawDb.Scalar(DbPath, "PRAGMA user_version"));
         Assert.Equal(0L, RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"));
         Assert.Equal(16L, RawDb.Scalar(DbPath, "SELECT v FROM post_text_config WHERE k = 'automerge'"));
+        Assert.Equal(4096L, RawDb.Scalar(DbPath, "PRAGMA page_size")); // an existing file keeps its pages
     }
 
     [Fact]

@@ -28,10 +28,17 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
     internal const int CommitsPerCheckpoint = 4;
 
     /// <summary>
-    /// The WAL size (pages) at which the writer checkpoints by itself, should the background checkpoints fall behind:
-    /// 64 MiB, where SQLite's default of 1,000 pages made every fourth or so commit wait for one.
+    /// The WAL size at which the writer checkpoints by itself, should the background checkpoints fall behind: 64 MiB,
+    /// where SQLite's default of 1,000 pages made every fourth or so commit wait for one.
     /// </summary>
-    internal const int WriterCheckpointPages = 16_384;
+    internal const int WriterCheckpointBytes = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// The page size of a new database file (an existing file keeps its own). A bulk load wrote a million posts 5 %
+    /// faster with 16 KiB pages than with SQLite's 4 KiB (fewer page splits and WAL frames per row), and searches and
+    /// pages read as fast (docs/performance.md).
+    /// </summary>
+    internal const int NewFilePageSize = 16_384;
 
     private const string EmptyArray = "[]";
 
@@ -360,6 +367,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         {
             connection.Open();
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMs};"));
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA page_size = {NewFilePageSize};"));
             var mode = Convert.ToString(Scalar(connection, "PRAGMA journal_mode = WAL;"), CultureInfo.InvariantCulture);
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {
@@ -369,7 +377,8 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             // NORMAL in WAL mode: a power loss may drop the last commits, never corrupt the file; the
             // pipeline redelivers what was not acknowledged.
             Execute(connection, "PRAGMA synchronous = NORMAL;");
-            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint = {WriterCheckpointPages};"));
+            var pageSize = Convert.ToInt32(Scalar(connection, "PRAGMA page_size;"), CultureInfo.InvariantCulture);
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint = {WriterCheckpointBytes / pageSize};"));
             Migrate(connection);
             _upsert = new Upsert(connection);
             _writer = connection;
@@ -503,6 +512,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             using var connection = new SqliteConnection(_writeConnectionString);
             connection.Open();
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMs};"));
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA page_size = {NewFilePageSize};"));
             using var checkpoint = connection.CreateCommand();
             checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
             while (true)
