@@ -526,6 +526,54 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Batches_queued_behind_the_writer_commit_together_in_one_transaction()
+    {
+        using var store = CreateStore();
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(0)), default);
+        var before = store.Transactions;
+        using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        other.Open();
+        var holding = other.BeginTransaction(deferred: false);
+
+        // The first batch takes the writer and waits on the other connection's lock; three more queue behind it.
+        var first = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask()); // it blocks on the lock
+        await Patience.UntilAsync(() => store.Writing && store.QueuedWrites == 0);
+        var queued = Enumerable.Range(2, 3).Select(i => Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(i), SinkPosts.Hashed(i + 10)), default).AsTask())).ToArray();
+        await Patience.UntilAsync(() => store.QueuedWrites == 3);
+        holding.Dispose();
+        await Task.WhenAll([first, .. queued]).WithinSafetyNet("the four writes");
+
+        Assert.Equal(2, store.Transactions - before); // the first alone, then the three queued behind it together
+        Assert.Equal(8, (await store.QueryAsync(Everything(), default)).TotalCount);
+        Assert.Equal(["x:13"], (await store.QueryAsync(Everything() with { Filter = new PostFilter(Text: "13") }, default)).Items.Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task A_failed_group_transaction_fails_every_batch_in_it_and_the_next_write_succeeds()
+    {
+        using var store = new SqliteStore(new SqliteStoreOptions { Path = DbPath, BusyTimeout = TimeSpan.FromMilliseconds(200) });
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(0)), default);
+        using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        other.Open();
+        var holding = other.BeginTransaction(deferred: false);
+
+        var first = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask()); // it blocks on the lock
+        await Patience.UntilAsync(() => store.Writing && store.QueuedWrites == 0);
+        var queued = Enumerable.Range(2, 2).Select(i => Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(i)), default).AsTask())).ToArray();
+
+        // Nothing is released: every batch, the queued ones too, fails with SQLITE_BUSY for the pipeline to retry.
+        foreach (var write in (Task[])[first, .. queued])
+        {
+            var error = await Assert.ThrowsAsync<SqliteException>(() => write.WithinSafetyNet("a write that times out"));
+            Assert.Equal(5, error.SqliteErrorCode);
+        }
+
+        holding.Dispose();
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1), SinkPosts.Hashed(2), SinkPosts.Hashed(3)), default);
+        Assert.Equal(4, (await store.QueryAsync(Everything(), default)).TotalCount);
+    }
+
+    [Fact]
     public async Task Concurrent_batches_all_commit()
     {
         using var store = CreateStore();
