@@ -11,9 +11,11 @@ namespace TweetStream.Sinks.Sqlite;
 /// <see cref="IPostStore"/> (one instance per database file serves both roles).
 /// </summary>
 /// <remarks>
-/// <para>Writes are serialized on one long-lived connection: one <c>BEGIN IMMEDIATE</c> transaction per
-/// batch through one reused prepared upsert. Reads open pooled read-only connections and, in WAL mode,
-/// run while a batch is being written; each query reads one snapshot (count and page agree).</para>
+/// <para>Writes are serialized on one long-lived connection: one <c>BEGIN IMMEDIATE</c> transaction for
+/// the batches queued at the writer (a batch alone when none waits behind it) through reused prepared
+/// statements; a batch's write returns once its transaction has committed. Reads open pooled read-only
+/// connections and, in WAL mode, run while a batch is being written; each query reads one snapshot (count
+/// and page agree).</para>
 /// <para>Upsert by id makes redelivered posts harmless. A tombstone blanks the row (text, author, tags)
 /// and sets <c>deleted_at</c>, or inserts a blank row when the post was not seen yet; rows with
 /// <c>deleted_at</c> are never updated again, so a late duplicate cannot resurrect a deleted post.</para>
