@@ -549,6 +549,29 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_with_a_row_SQLite_refuses_fails_alone_when_it_shared_a_transaction()
+    {
+        using var store = CreateStore();
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(0)), default);
+        using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        other.Open();
+        var holding = other.BeginTransaction(deferred: false);
+
+        var first = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask()); // it blocks on the lock
+        await Patience.UntilAsync(() => store.Writing && store.QueuedWrites == 0);
+        var good = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(2)), default).AsTask());
+        var bad = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(3) with { Text = null! }), default).AsTask()); // text is NOT NULL
+        var after = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(4)), default).AsTask());
+        await Patience.UntilAsync(() => store.QueuedWrites == 3);
+        holding.Dispose();
+
+        await Task.WhenAll(first, good, after).WithinSafetyNet("the good writes");
+        var error = await Assert.ThrowsAsync<SqliteException>(() => bad.WithinSafetyNet("the bad write"));
+        Assert.Equal(19, error.SqliteErrorCode); // SQLITE_CONSTRAINT
+        Assert.Equal(["x:0", "x:1", "x:2", "x:4"], (await store.QueryAsync(Everything(), default)).Items.Select(p => p.Id).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_failed_group_transaction_fails_every_batch_in_it_and_the_next_write_succeeds()
     {
         using var store = new SqliteStore(new SqliteStoreOptions { Path = DbPath, BusyTimeout = TimeSpan.FromMilliseconds(200) });

@@ -197,6 +197,23 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                         write.Done.TrySetResult();
                     }
                 }
+                catch (Exception ex) when (group.Count > 1 && !IsTransient(ex))
+                {
+                    // A row SQLite refuses fails its own batch only: the batches that shared its transaction go again
+                    // one by one, so one bad batch cannot take others down with it through every retry.
+                    foreach (var write in group)
+                    {
+                        try
+                        {
+                            WriteGroup([write], cancellationToken);
+                            write.Done.TrySetResult();
+                        }
+                        catch (Exception alone)
+                        {
+                            write.Done.TrySetException(alone);
+                        }
+                    }
+                }
                 catch (Exception ex)
                 {
                     foreach (var write in group)
@@ -528,6 +545,13 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {SchemaVersion};"));
         transaction.Commit();
     }
+
+    /// <summary>
+    /// Failures that would fail each batch of a group alone too (a lock held too long, the deadline, a closed store):
+    /// writing the batches one by one would only repeat the wait.
+    /// </summary>
+    private static bool IsTransient(Exception ex) =>
+        ex is OperationCanceledException or ObjectDisposedException or SqliteException { SqliteErrorCode: 5 or 6 }; // SQLITE_BUSY, SQLITE_LOCKED
 
     /// <summary>The writes queued for the gate, oldest first, up to <see cref="MaxRowsPerTransaction"/> rows (at least one write).</summary>
     private List<QueuedWrite> TakeQueued()
