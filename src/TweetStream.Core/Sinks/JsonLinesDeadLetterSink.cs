@@ -42,8 +42,8 @@ internal sealed class JsonLinesDeadLetterSink : IDeadLetterSink, IDisposable
         _aes = new Lazy<AesGcm?>(() => options.ProtectPayloads ? new AesGcm(DeriveKey(keys, options.Directory), 16) : null);
 
         // Group commit, as the JSON Lines sink: most batches of a stream with a malformed line in every few hundred
-        // dead-letter one or two lines, and a flush to disk of their own for each cost the worker a fifth of its
-        // wall time. The batches in flight now share one.
+        // dead-letter one or two lines, and each flushed them to disk on its own, about half of the worker's flushes.
+        // Batches whose dead letters append while a flush runs now share the next one.
         _folder = JsonLinesFolder.For(Path.GetFullPath(options.Directory), flushToDisk);
     }
 

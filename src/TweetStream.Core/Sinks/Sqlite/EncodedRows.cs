@@ -32,14 +32,12 @@ internal sealed class EncodedRows : IDisposable
     private readonly PooledBufferWriter _bytes;
     private readonly int[] _spans; // per row and field: start, length (NullLength for NULL)
     private readonly long[] _numbers; // per row: created_at, received_at, deleted_at (long.MinValue for NULL)
-    private readonly string[] _ids;
 
     private EncodedRows(int capacity)
     {
         _bytes = new PooledBufferWriter(capacity * 640);
         _spans = ArrayPool<int>.Shared.Rent(capacity * Fields * 2);
         _numbers = ArrayPool<long>.Shared.Rent(capacity * 3);
-        _ids = ArrayPool<string>.Shared.Rent(capacity);
     }
 
     /// <summary>The rows encoded, in batch order.</summary>
@@ -83,15 +81,11 @@ internal sealed class EncodedRows : IDisposable
 
     public long? DeletedAt(int row) => Nullable(_numbers[(row * 3) + 2]);
 
-    /// <summary>The post's id as a string, for the batch's list of changed rows.</summary>
-    public string PostId(int row) => _ids[row];
-
     public void Dispose()
     {
         _bytes.Dispose();
         ArrayPool<int>.Shared.Return(_spans);
         ArrayPool<long>.Shared.Return(_numbers);
-        ArrayPool<string>.Shared.Return(_ids, clearArray: true);
     }
 
     private static long? Nullable(long value) => value == long.MinValue ? null : value;
@@ -114,7 +108,6 @@ internal sealed class EncodedRows : IDisposable
         _numbers[row * 3] = post.CreatedAt.ToUnixTimeMilliseconds();
         _numbers[(row * 3) + 1] = post.ReceivedAt == default ? long.MinValue : post.ReceivedAt.ToUnixTimeMilliseconds();
         _numbers[(row * 3) + 2] = post.DeletedAt?.ToUnixTimeMilliseconds() ?? long.MinValue;
-        _ids[row] = post.Id;
         Count = row + 1;
     }
 

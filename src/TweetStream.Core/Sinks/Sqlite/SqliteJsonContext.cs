@@ -2,7 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace TweetStream.Sinks.Sqlite;
 
-/// <summary>The string arrays stored as JSON text (hashtags, matched rules, PII types).</summary>
+/// <summary>The string arrays stored as JSON text (hashtags, matched rules, PII types), as they are read back.</summary>
 [JsonSerializable(typeof(string[]))]
-[JsonSerializable(typeof(IReadOnlyList<string>))]
 internal sealed partial class SqliteJsonContext : JsonSerializerContext;

@@ -634,7 +634,6 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             using var connection = new SqliteConnection(_writeConnectionString);
             connection.Open();
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMs};"));
-            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA page_size = {NewFilePageSize};"));
             using var checkpoint = connection.CreateCommand();
             checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
             while (true)
@@ -703,7 +702,6 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
 
     private static string[] FromJson(string json) =>
         json == EmptyArray ? [] : JsonSerializer.Deserialize(json, SqliteJsonContext.Default.StringArray) ?? [];
-
 
     /// <summary>
     /// The WHERE clause of a range and filter over <c>posts AS p</c>, assembled from constant fragments; every value
