@@ -58,32 +58,18 @@ public sealed class JsonLinesDeadLetterSinkTests
     [Fact]
     public async Task Dead_letters_written_while_a_flush_runs_return_after_the_next_flush_which_covers_them_all()
     {
-        // A stream with a malformed line in every few hundred dead-letters a line or two in most batches; with a
-        // flush to disk of its own for each, those flushes were a fifth of the worker's wall time.
+        // A stream with a malformed line in every few hundred dead-letters a line or two in most batches, and each
+        // batch wrote them to disk with a flush of its own: about half of the worker's flushes.
         using var dir = TestPaths.CreateTempDirectory();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
-        using var firstFlushMayEnd = new ManualResetEventSlim();
-        var flushed = new List<long>(); // the file's length at each flush
-        using var sink = new JsonLinesDeadLetterSink(new DeadLetterOptions { Directory = dir.Path }, time, new TestKeyProvider(), (_, handle) =>
-        {
-            int call;
-            lock (flushed)
-            {
-                flushed.Add(RandomAccess.GetLength(handle));
-                call = flushed.Count;
-            }
-
-            if (call == 1)
-            {
-                Assert.True(firstFlushMayEnd.Wait(Patience.SafetyNet), "the test never released the first flush");
-            }
-        });
+        using var flushes = new HeldFirstFlush();
+        using var sink = new JsonLinesDeadLetterSink(new DeadLetterOptions { Directory = dir.Path }, time, new TestKeyProvider(), flushes.Flush);
         var path = dir.Combine("deadletters-2026-11-26.jsonl");
         Task Write(int i) => sink.WriteAsync(
             [new DeadLetter($"malformed {i}", "source:x", "x", null, time.GetUtcNow(), RawWithHandle, DeadLetterPayloadKind.Raw)], default).AsTask();
 
         var first = Write(1);
-        await Patience.UntilAsync(() => FlushCount(flushed) == 1);
+        await Patience.UntilAsync(() => flushes.Count == 1);
         var queued = Enumerable.Range(2, 3).Select(Write).ToArray();
 
         // The three append while the first flush runs, and none may return before a flush that began after it.
@@ -91,11 +77,11 @@ public sealed class JsonLinesDeadLetterSinkTests
         Assert.False(first.IsCompleted);
         Assert.All(queued, t => Assert.False(t.IsCompleted));
 
-        firstFlushMayEnd.Set();
+        flushes.Release();
         await Task.WhenAll([first, .. queued]).WithinSafetyNet("the four dead-letter writes");
 
-        Assert.Equal(2, FlushCount(flushed));
-        Assert.Equal(new FileInfo(path).Length, flushed[1]);
+        Assert.Equal(2, flushes.Count);
+        Assert.Equal(new FileInfo(path).Length, flushes.Lengths[1]);
         Assert.Equal(["malformed 1", "malformed 2", "malformed 3", "malformed 4"], ReadRecords(path).Select(r => r.GetProperty("reason").GetString()).Order());
     }
 
@@ -152,13 +138,5 @@ public sealed class JsonLinesDeadLetterSinkTests
         using var provider = services.BuildServiceProvider();
 
         Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptionsMonitor<DeadLetterOptions>>().Get("default"));
-    }
-
-    private static int FlushCount(List<long> flushed)
-    {
-        lock (flushed)
-        {
-            return flushed.Count;
-        }
     }
 }

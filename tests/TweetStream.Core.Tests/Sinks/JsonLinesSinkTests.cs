@@ -82,26 +82,12 @@ public sealed class JsonLinesGroupCommitTests
     public async Task Batches_that_append_while_a_flush_runs_return_after_the_next_flush_which_covers_them_all()
     {
         using var dir = TestPaths.CreateTempDirectory();
-        using var firstFlushMayEnd = new ManualResetEventSlim();
-        var flushed = new List<long>(); // the file's length at each flush
-        var sink = new JsonLinesSink(new JsonLinesSinkOptions { Directory = dir.Path }, (_, handle) =>
-        {
-            int call;
-            lock (flushed)
-            {
-                flushed.Add(RandomAccess.GetLength(handle));
-                call = flushed.Count;
-            }
-
-            if (call == 1)
-            {
-                Assert.True(firstFlushMayEnd.Wait(Patience.SafetyNet), "the test never released the first flush");
-            }
-        });
+        using var flushes = new HeldFirstFlush();
+        var sink = new JsonLinesSink(new JsonLinesSinkOptions { Directory = dir.Path }, flushes.Flush);
         var path = dir.Combine("posts-2026-11-26.jsonl");
 
         var first = sink.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask();
-        await Patience.UntilAsync(() => FlushCount(flushed) == 1);
+        await Patience.UntilAsync(() => flushes.Count == 1);
         var queued = Enumerable.Range(2, 3).Select(i => sink.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(i)), default).AsTask()).ToArray();
 
         // The three append while the first flush runs (one flush per batch under the append lock could not let
@@ -110,12 +96,12 @@ public sealed class JsonLinesGroupCommitTests
         Assert.False(first.IsCompleted);
         Assert.All(queued, t => Assert.False(t.IsCompleted));
 
-        firstFlushMayEnd.Set();
+        flushes.Release();
         await Task.WhenAll([first, .. queued]).WithinSafetyNet("the four writes");
 
-        Assert.Equal(2, FlushCount(flushed));
-        Assert.Equal(new FileInfo(path).Length, flushed[1]);
-        Assert.True(flushed[0] < flushed[1]);
+        Assert.Equal(2, flushes.Count);
+        Assert.Equal(new FileInfo(path).Length, flushes.Lengths[1]);
+        Assert.True(flushes.Lengths[0] < flushes.Lengths[1]);
     }
 
     [Fact]
@@ -145,13 +131,5 @@ public sealed class JsonLinesGroupCommitTests
         // next flush makes that file durable along with its own.
         Assert.Equal(["posts-2026-11-26.jsonl", "posts-2026-11-26.jsonl", "posts-2026-11-27.jsonl"], calls.Order());
         Assert.Single(File.ReadAllLines(dir.Combine("posts-2026-11-26.jsonl")));
-    }
-
-    private static int FlushCount(List<long> flushed)
-    {
-        lock (flushed)
-        {
-            return flushed.Count;
-        }
     }
 }

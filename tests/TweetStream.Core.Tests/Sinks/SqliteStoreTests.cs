@@ -529,15 +529,11 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     public async Task Batches_queued_behind_the_writer_commit_together_in_one_transaction()
     {
         using var store = CreateStore();
-        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(0)), default);
-        var before = store.Transactions;
         using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        other.Open();
-        var holding = other.BeginTransaction(deferred: false);
+        var (holding, first) = await HoldTheWriterAsync(store, other);
+        var before = store.Transactions; // the first write's own transaction is still to come
 
-        // The first batch takes the writer and waits on the other connection's lock; three more queue behind it.
-        var first = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask()); // it blocks on the lock
-        await Patience.UntilAsync(() => store.Writing && store.QueuedWrites == 0);
+        // Three more batches queue behind the first.
         var queued = Enumerable.Range(2, 3).Select(i => Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(i), SinkPosts.Hashed(i + 10)), default).AsTask())).ToArray();
         await Patience.UntilAsync(() => store.QueuedWrites == 3);
         holding.Dispose();
@@ -552,13 +548,8 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     public async Task A_batch_with_a_row_SQLite_refuses_fails_alone_when_it_shared_a_transaction()
     {
         using var store = CreateStore();
-        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(0)), default);
         using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        other.Open();
-        var holding = other.BeginTransaction(deferred: false);
-
-        var first = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask()); // it blocks on the lock
-        await Patience.UntilAsync(() => store.Writing && store.QueuedWrites == 0);
+        var (holding, first) = await HoldTheWriterAsync(store, other);
         var good = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(2)), default).AsTask());
         var bad = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(3) with { Text = null! }), default).AsTask()); // text is NOT NULL
         var after = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(4)), default).AsTask());
@@ -575,13 +566,8 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     public async Task A_failed_group_transaction_fails_every_batch_in_it_and_the_next_write_succeeds()
     {
         using var store = new SqliteStore(new SqliteStoreOptions { Path = DbPath, BusyTimeout = TimeSpan.FromMilliseconds(200) });
-        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(0)), default);
         using var other = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        other.Open();
-        var holding = other.BeginTransaction(deferred: false);
-
-        var first = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask()); // it blocks on the lock
-        await Patience.UntilAsync(() => store.Writing && store.QueuedWrites == 0);
+        var (holding, first) = await HoldTheWriterAsync(store, other);
         var queued = Enumerable.Range(2, 2).Select(i => Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(i)), default).AsTask())).ToArray();
 
         // Nothing is released: every batch, the queued ones too, fails with SQLITE_BUSY for the pipeline to retry.
@@ -594,6 +580,20 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         holding.Dispose();
         await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1), SinkPosts.Hashed(2), SinkPosts.Hashed(3)), default);
         Assert.Equal(4, (await store.QueryAsync(Everything(), default)).TotalCount);
+    }
+
+    /// <summary>
+    /// Writes post 0, then has <paramref name="other"/> take the write lock and starts writing post 1, which takes the
+    /// store's writer and waits on that lock: what is written next queues behind it until the lock is released.
+    /// </summary>
+    private static async Task<(SqliteTransaction Holding, Task First)> HoldTheWriterAsync(SqliteStore store, SqliteConnection other)
+    {
+        await store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(0)), default);
+        other.Open();
+        var holding = other.BeginTransaction(deferred: false);
+        var first = Task.Run(() => store.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask()); // run apart: it blocks
+        await Patience.UntilAsync(() => store.Writing && store.QueuedWrites == 0);
+        return (holding, first);
     }
 
     [Fact]
