@@ -27,6 +27,7 @@ internal sealed class JsonLinesDeadLetterSink : IDeadLetterSink, IDisposable
     private readonly DeadLetterOptions _options;
     private readonly TimeProvider _time;
     private readonly Lazy<AesGcm?> _aes;
+    private readonly string _directory;
     private readonly JsonLinesFolder _folder;
 
     public JsonLinesDeadLetterSink(DeadLetterOptions options, TimeProvider time, IHashingKeyProvider? keys)
@@ -44,7 +45,8 @@ internal sealed class JsonLinesDeadLetterSink : IDeadLetterSink, IDisposable
         // Group commit, as the JSON Lines sink: most batches of a stream with a malformed line in every few hundred
         // dead-letter one or two lines, and each flushed them to disk on its own, about half of the worker's flushes.
         // Batches whose dead letters append while a flush runs now share the next one.
-        _folder = JsonLinesFolder.For(Path.GetFullPath(options.Directory), flushToDisk);
+        _directory = Path.GetFullPath(options.Directory);
+        _folder = JsonLinesFolder.For(_directory, flushToDisk);
     }
 
     public async ValueTask WriteAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken)
@@ -83,7 +85,7 @@ internal sealed class JsonLinesDeadLetterSink : IDeadLetterSink, IDisposable
             buffer.Write("\n"u8);
         }
 
-        var path = Path.Combine(Path.GetFullPath(_options.Directory), FormattableString.Invariant($"deadletters-{_time.GetUtcNow():yyyy-MM-dd}.jsonl"));
+        var path = Path.Combine(_directory, FormattableString.Invariant($"deadletters-{_time.GetUtcNow():yyyy-MM-dd}.jsonl"));
         var ticket = await _folder.AppendAsync([(path, buffer.WrittenMemory)], cancellationToken).ConfigureAwait(false);
         await _folder.DurableAsync(ticket, cancellationToken).ConfigureAwait(false);
     }

@@ -805,9 +805,8 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
     /// </remarks>
     private sealed class Upsert : IDisposable
     {
-        // The numbers of the rows this batch changed, once each and in order, and those numbered before the batch.
-        private readonly List<long> _changed = [];
-        private readonly HashSet<long> _changedSet = [];
+        // The numbers of the rows this batch changed, and those of them numbered before the batch.
+        private readonly HashSet<long> _changed = [];
         private readonly List<long> _renumbered = [];
         private readonly SqliteCommand _unindex;
         private readonly SqliteParameter _unindexKeys;
@@ -851,7 +850,6 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
         public void BeginBatch()
         {
             _changed.Clear();
-            _changedSet.Clear();
             _renumbered.Clear();
         }
 
@@ -904,9 +902,7 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             if (raw.sqlite3_changes(_db) > 0)
             {
                 // Numbered now: nothing of it is in the index yet.
-                var key = raw.sqlite3_last_insert_rowid(_db);
-                _changedSet.Add(key);
-                _changed.Add(key);
+                _changed.Add(raw.sqlite3_last_insert_rowid(_db));
                 return;
             }
 
@@ -920,10 +916,9 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
                 SqliteException.ThrowExceptionForRC(result == raw.SQLITE_DONE ? raw.SQLITE_NOTFOUND : result, _db);
             }
 
-            if (_changedSet.Add(known))
+            if (_changed.Add(known))
             {
                 // Not numbered in this batch, so its old text may be in the index: out it goes before the batch's text.
-                _changed.Add(known);
                 _renumbered.Add(known);
             }
         }
@@ -937,12 +932,12 @@ internal sealed class SqliteStore : ISink, IPostStore, IDisposable
             _index.Dispose();
         }
 
-        private static string Keys(List<long> keys)
+        private static string Keys(IReadOnlyCollection<long> keys)
         {
             var json = new StringBuilder((keys.Count * 8) + 2).Append('[');
-            for (var i = 0; i < keys.Count; i++)
+            foreach (var key in keys)
             {
-                json.Append(i == 0 ? string.Empty : ",").Append(keys[i].ToString(CultureInfo.InvariantCulture));
+                json.Append(json.Length == 1 ? string.Empty : ",").Append(key.ToString(CultureInfo.InvariantCulture));
             }
 
             return json.Append(']').ToString();
