@@ -104,7 +104,6 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes a message as another publisher would (data is base64 text, or anything for bad-input tests).</summary>
     /// <summary>Deletes a subscription and its backlog, as an operator (or Terraform) might under a running worker.</summary>
     public void DeleteSubscription(string project, string subscription)
     {
@@ -114,6 +113,7 @@ public sealed partial class PubSubTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Publishes a message as another publisher would (data is base64 text, or anything for bad-input tests).</summary>
     public void PublishRaw(string project, string topic, string? data, Dictionary<string, string>? attributes = null)
     {
         lock (_gate)
