@@ -68,20 +68,8 @@ public sealed class JsonLinesDeadLetterSinkTests
         Task Write(int i) => sink.WriteAsync(
             [new DeadLetter($"malformed {i}", "source:x", "x", null, time.GetUtcNow(), RawWithHandle, DeadLetterPayloadKind.Raw)], default).AsTask();
 
-        var first = Write(1);
-        await Patience.UntilAsync(() => flushes.Count == 1);
-        var queued = Enumerable.Range(2, 3).Select(Write).ToArray();
+        await flushes.WriteFourAcrossTheHeldFlushAsync(Write, path, "the four dead-letter writes");
 
-        // The three append while the first flush runs, and none may return before a flush that began after it.
-        await Patience.UntilAsync(() => File.ReadAllLines(path).Length == 4);
-        Assert.False(first.IsCompleted);
-        Assert.All(queued, t => Assert.False(t.IsCompleted));
-
-        flushes.Release();
-        await Task.WhenAll([first, .. queued]).WithinSafetyNet("the four dead-letter writes");
-
-        Assert.Equal(2, flushes.Count);
-        Assert.Equal(new FileInfo(path).Length, flushes.Lengths[1]);
         Assert.Equal(["malformed 1", "malformed 2", "malformed 3", "malformed 4"], ReadRecords(path).Select(r => r.GetProperty("reason").GetString()).Order());
     }
 

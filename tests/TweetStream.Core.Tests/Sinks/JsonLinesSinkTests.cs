@@ -86,21 +86,9 @@ public sealed class JsonLinesGroupCommitTests
         var sink = new JsonLinesSink(new JsonLinesSinkOptions { Directory = dir.Path }, flushes.Flush);
         var path = dir.Combine("posts-2026-11-26.jsonl");
 
-        var first = sink.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(1)), default).AsTask();
-        await Patience.UntilAsync(() => flushes.Count == 1);
-        var queued = Enumerable.Range(2, 3).Select(i => sink.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(i)), default).AsTask()).ToArray();
+        await flushes.WriteFourAcrossTheHeldFlushAsync(
+            i => sink.WriteAsync(SinkPosts.Batch(SinkPosts.Hashed(i)), default).AsTask(), path, "the four writes");
 
-        // The three append while the first flush runs (one flush per batch under the append lock could not let
-        // them), and none may return before a flush that began after its append.
-        await Patience.UntilAsync(() => File.ReadAllLines(path).Length == 4);
-        Assert.False(first.IsCompleted);
-        Assert.All(queued, t => Assert.False(t.IsCompleted));
-
-        flushes.Release();
-        await Task.WhenAll([first, .. queued]).WithinSafetyNet("the four writes");
-
-        Assert.Equal(2, flushes.Count);
-        Assert.Equal(new FileInfo(path).Length, flushes.Lengths[1]);
         Assert.True(flushes.Lengths[0] < flushes.Lengths[1]);
     }
 

@@ -52,5 +52,27 @@ internal sealed class HeldFirstFlush : IDisposable
 
     public void Release() => _firstMayEnd.Set();
 
+    /// <summary>
+    /// Makes write 1, holds its flush, makes writes 2 to 4 behind it and releases it: checks that the three append while
+    /// the first flush runs (one flush per write under the append lock could not let them), that none returns before a
+    /// flush that began after its append, and that exactly one more flush, of the whole file, covers them all.
+    /// </summary>
+    public async Task WriteFourAcrossTheHeldFlushAsync(Func<int, Task> write, string path, string what)
+    {
+        var first = write(1);
+        await Patience.UntilAsync(() => Count == 1);
+        var queued = Enumerable.Range(2, 3).Select(write).ToArray();
+
+        await Patience.UntilAsync(() => File.ReadAllLines(path).Length == 4);
+        Assert.False(first.IsCompleted);
+        Assert.All(queued, t => Assert.False(t.IsCompleted));
+
+        Release();
+        await Task.WhenAll([first, .. queued]).WithinSafetyNet(what);
+
+        Assert.Equal(2, Count);
+        Assert.Equal(new FileInfo(path).Length, Lengths[1]);
+    }
+
     public void Dispose() => _firstMayEnd.Dispose();
 }
