@@ -120,14 +120,15 @@ internal sealed class BigQueryLoadSink : ISink, IAsyncDisposable
                     var segment = _active ??= NewSegment();
                     var start = from == 0 ? 0 : lineEnds[from - 1];
                     var to = from;
-                    while (to < written.Count && ((to == from && segment.Bytes == 0) || segment.Bytes + lineEnds[to] - start <= _options.MaxFileBytes))
+                    while (to < written.Count && segment.Bytes + lineEnds[to] - start <= _options.MaxFileBytes)
                     {
                         to++;
                     }
 
                     if (to == from)
                     {
-                        Seal(segment); // full: the next row starts a file of its own
+                        // Full: the next row starts a file of its own, where it fits (a larger row failed above).
+                        Seal(segment);
                         continue;
                     }
 
